@@ -1,0 +1,351 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  Service,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { Clock, ConfigurationError, Logger, awsErrorName, systemClock } from '@slipway/kit';
+import { ECS } from './codes';
+import { Diagnosis, diagnose } from './diagnose';
+import { pruneRevisions } from './revisions';
+import { Outcome, PollSchedule, TrackedDeployment, describe, trackRollouts } from './rollout';
+import {
+  Overrides,
+  TaskDefinitionInput,
+  diffTaskDefinitions,
+  imagesOf,
+  loadTaskDefinitionFile,
+  parseTaskDefinitionRef,
+  render,
+  toRegisterInput,
+} from './taskdef';
+
+export type DefinitionSource =
+  { kind: 'live' } | { kind: 'file'; path: string } | { kind: 'revision'; ref: string };
+
+export interface DeployRequest {
+  cluster: string;
+  services: string[];
+  source: DefinitionSource;
+  overrides: Overrides;
+  desiredCount?: number;
+  forceNewDeployment: boolean;
+  wait: boolean;
+  timeoutSeconds: number;
+  rollbackOnFailure: boolean;
+  keepRevisions?: number;
+  maxFailedTasks?: number;
+}
+
+export interface DeployContext {
+  ecs: ECSClient;
+  logs: CloudWatchLogsClient;
+  logger: Logger;
+  clock?: Clock;
+  random?: () => number;
+  schedule?: PollSchedule;
+}
+
+export type ServiceStatus =
+  'SUCCEEDED' | 'FAILED' | 'ROLLED_BACK' | 'REPLACED' | 'TIMED_OUT' | 'UNCHANGED' | 'STARTED';
+
+export interface ServiceResult {
+  service: string;
+  status: ServiceStatus;
+  reason: string;
+  previousTaskDefinitionArn: string;
+  taskDefinitionArn: string;
+  registered: boolean;
+  deploymentId?: string;
+  changes: string[];
+  images: string[];
+  durationMs: number;
+  diagnosis?: Diagnosis;
+  rollback?: { status: ServiceStatus; taskDefinitionArn: string; deploymentId?: string; reason: string };
+}
+
+export interface DeployResult {
+  status: ServiceStatus;
+  services: ServiceResult[];
+}
+
+/** Statuses that fail the step, worst first: the overall status is the worst service's. */
+const severity: ServiceStatus[] = [
+  'FAILED',
+  'ROLLED_BACK',
+  'TIMED_OUT',
+  'REPLACED',
+  'STARTED',
+  'SUCCEEDED',
+  'UNCHANGED',
+];
+export const failedStatuses = new Set<ServiceStatus>(['FAILED', 'ROLLED_BACK', 'TIMED_OUT', 'REPLACED']);
+
+export const errorCodeFor: Partial<Record<ServiceStatus, string>> = {
+  FAILED: ECS.DEPLOYMENT_FAILED,
+  ROLLED_BACK: ECS.ROLLED_BACK_BY_CIRCUIT_BREAKER,
+  REPLACED: ECS.DEPLOYMENT_REPLACED,
+  TIMED_OUT: ECS.DEPLOYMENT_TIMED_OUT,
+};
+
+interface Plan {
+  service: Service;
+  previousTaskDefinitionArn: string;
+  target: TaskDefinitionInput | undefined;
+  targetArn: string | undefined;
+  changes: string[];
+  images: string[];
+}
+
+/**
+ * Deploys one or many services of a cluster: plans every change first (so bad input changes nothing),
+ * registers what changed once, updates the services in parallel and follows each rollout to a verdict.
+ */
+export async function deploy(request: DeployRequest, context: DeployContext): Promise<DeployResult> {
+  const clock = context.clock ?? systemClock;
+  const started = clock.now();
+  const deadline = started + request.timeoutSeconds * 1000;
+  const { ecs, logger } = context;
+
+  const services = await findServices(ecs, request.cluster, request.services);
+  const plans = await Promise.all(services.map((service) => plan(service, request, context)));
+
+  const registered = new Map<string, Promise<string>>();
+  const registerOnce = (definition: TaskDefinitionInput) => {
+    const key = JSON.stringify(definition);
+    if (!registered.has(key)) {
+      registered.set(
+        key,
+        ecs.send(new RegisterTaskDefinitionCommand(definition)).then((answer) => {
+          const arn = answer.taskDefinition?.taskDefinitionArn ?? '';
+          logger.info(`Registered ${arn}`);
+          return arn;
+        }),
+      );
+    }
+    return registered.get(key)!;
+  };
+
+  const results = await Promise.all(
+    plans.map(async (p): Promise<ServiceResult> => {
+      const name = p.service.serviceName!;
+      const targetArn = p.targetArn ?? (await registerOnce(p.target!));
+      const base = {
+        service: name,
+        previousTaskDefinitionArn: p.previousTaskDefinitionArn,
+        taskDefinitionArn: targetArn,
+        registered: !p.targetArn,
+        changes: p.changes,
+        images: p.images,
+      };
+      const unchanged = targetArn === p.previousTaskDefinitionArn && !request.forceNewDeployment;
+      if (
+        unchanged &&
+        (request.desiredCount === undefined || request.desiredCount === p.service.desiredCount)
+      ) {
+        logger.info(`${name}: nothing changed; no new revision and no deployment.`);
+        return { ...base, status: 'UNCHANGED', reason: 'nothing changed', durationMs: clock.now() - started };
+      }
+      const answer = await ecs.send(
+        new UpdateServiceCommand({
+          cluster: request.cluster,
+          service: name,
+          taskDefinition: targetArn,
+          desiredCount: request.desiredCount,
+          forceNewDeployment: request.forceNewDeployment || undefined,
+        }),
+      );
+      if (unchanged) {
+        return {
+          ...base,
+          status: 'UNCHANGED',
+          reason: `desired count set to ${request.desiredCount}`,
+          durationMs: clock.now() - started,
+        };
+      }
+      const deploymentId = answer.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? '';
+      logger.info(`${name}: deployment ${deploymentId} started with ${targetArn}`);
+      return {
+        ...base,
+        deploymentId,
+        status: 'STARTED',
+        reason: 'deployment started',
+        durationMs: clock.now() - started,
+      };
+    }),
+  );
+
+  if (request.wait) {
+    const started_ = results.filter((r) => r.status === 'STARTED');
+    const tracked: TrackedDeployment[] = started_.map((r) => ({
+      service: r.service,
+      deploymentId: r.deploymentId!,
+      taskDefinitionArn: r.taskDefinitionArn,
+      previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+      maxFailedTasks: request.maxFailedTasks,
+    }));
+    const outcomes = await logger.group(`Following ${tracked.length} deployment(s)`, () =>
+      trackRollouts(tracked, { ...context, cluster: request.cluster, deadline, clock }),
+    );
+    await Promise.all(
+      started_.map(async (result) => {
+        const outcome = outcomes.get(result.service)!;
+        Object.assign(result, {
+          status: outcome.verdict,
+          reason: outcome.reason,
+          durationMs: clock.now() - started,
+        });
+        if (outcome.verdict === 'SUCCEEDED') return;
+        result.diagnosis = await diagnose({
+          ...context,
+          cluster: request.cluster,
+          service: outcome.service,
+          serviceName: result.service,
+          deploymentId: result.deploymentId!,
+          taskDefinitionArn: result.taskDefinitionArn,
+          since: new Date(started - 1000),
+          reason: outcome.verdict === 'TIMED_OUT' ? `timeout: ${outcome.reason}` : outcome.reason,
+        });
+        if (request.rollbackOnFailure && (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT')) {
+          result.rollback = await rollBack(request, context, result, outcome);
+        }
+      }),
+    );
+    if (request.keepRevisions) {
+      const succeeded = results.filter((r) => r.status === 'SUCCEEDED' && r.registered);
+      await pruneRevisions(ecs, succeeded, request.keepRevisions, logger);
+    }
+  }
+
+  const status = severity.find((s) => results.some((r) => r.status === s)) ?? 'UNCHANGED';
+  return { status, services: results };
+}
+
+async function rollBack(
+  request: DeployRequest,
+  context: DeployContext,
+  result: ServiceResult,
+  outcome: Outcome,
+): Promise<ServiceResult['rollback']> {
+  const clock = context.clock ?? systemClock;
+  const to = result.previousTaskDefinitionArn;
+  context.logger.warning(`${result.service}: ${outcome.verdict}; rolling back to ${to}`);
+  try {
+    const answer = await context.ecs.send(
+      new UpdateServiceCommand({ cluster: request.cluster, service: result.service, taskDefinition: to }),
+    );
+    const deploymentId = answer.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? '';
+    const outcomes = await trackRollouts(
+      [
+        {
+          service: result.service,
+          deploymentId,
+          taskDefinitionArn: to,
+          previousTaskDefinitionArn: result.taskDefinitionArn,
+        },
+      ],
+      { ...context, cluster: request.cluster, deadline: clock.now() + request.timeoutSeconds * 1000, clock },
+    );
+    const rolled = outcomes.get(result.service)!;
+    return { status: rolled.verdict, taskDefinitionArn: to, deploymentId, reason: rolled.reason };
+  } catch (error) {
+    return {
+      status: 'FAILED',
+      taskDefinitionArn: to,
+      reason: `rollback could not start: ${(error as Error).message}`,
+    };
+  }
+}
+
+async function findServices(ecs: ECSClient, cluster: string, names: string[]): Promise<Service[]> {
+  let services: Service[];
+  try {
+    services = await describe(ecs, cluster, names);
+  } catch (error) {
+    if (awsErrorName(error) === 'ClusterNotFoundException') {
+      throw new ConfigurationError(
+        ECS.CLUSTER_NOT_FOUND,
+        `Input "cluster": cluster "${cluster}" was not found.`,
+        {
+          remedy: 'Check the cluster name and the region (the "region" input or AWS_REGION).',
+        },
+      );
+    }
+    throw error;
+  }
+  const active = new Map(services.filter((s) => s.status === 'ACTIVE').map((s) => [s.serviceName!, s]));
+  const missing = names.filter((name) => !active.has(name));
+  if (missing.length) {
+    throw new ConfigurationError(
+      ECS.SERVICE_NOT_FOUND,
+      `Input "services": ${missing.map((m) => `"${m}"`).join(', ')} not found (or not ACTIVE) in cluster "${cluster}".`,
+      { remedy: 'Check the service names; create a service before deploying to it.' },
+    );
+  }
+  return names.map((name) => active.get(name)!);
+}
+
+async function plan(service: Service, request: DeployRequest, context: DeployContext): Promise<Plan> {
+  const name = service.serviceName!;
+  const previousTaskDefinitionArn = service.taskDefinition!;
+  const live = await describeDefinition(context.ecs, previousTaskDefinitionArn, 'the live task definition');
+  const liveInput = toRegisterInput(live.taskDefinition, live.tags).input;
+  const where = `service "${name}" (task definition ${live.taskDefinition.family}:${live.taskDefinition.revision})`;
+
+  if (request.source.kind === 'revision') {
+    const ref = parseTaskDefinitionRef(request.source.ref);
+    const target = await describeDefinition(context.ecs, ref, `input "task-definition-arn"`);
+    const targetInput = toRegisterInput(target.taskDefinition, target.tags).input;
+    return {
+      service,
+      previousTaskDefinitionArn,
+      target: undefined,
+      targetArn: target.taskDefinition.taskDefinitionArn,
+      changes: diffTaskDefinitions(liveInput, targetInput),
+      images: imagesOf(target.taskDefinition),
+    };
+  }
+
+  let base = liveInput;
+  if (request.source.kind === 'file') {
+    const file = await loadTaskDefinitionFile(request.source.path);
+    if (file.dropped.length)
+      context.logger.warning(
+        `Ignored fields RegisterTaskDefinition does not take: ${file.dropped.join(', ')}`,
+      );
+    base = file.input;
+  }
+  const target = render(base, request.overrides, where);
+  const changes = diffTaskDefinitions(liveInput, target);
+  return {
+    service,
+    previousTaskDefinitionArn,
+    target: changes.length ? target : undefined,
+    targetArn: changes.length ? undefined : previousTaskDefinitionArn,
+    changes,
+    images: imagesOf(target),
+  };
+}
+
+async function describeDefinition(ecs: ECSClient, ref: string, what: string) {
+  try {
+    const answer = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: ref, include: ['TAGS'] }),
+    );
+    return { taskDefinition: answer.taskDefinition!, tags: answer.tags };
+  } catch (error) {
+    if (awsErrorName(error) === 'ClientException' || awsErrorName(error) === 'InvalidParameterException') {
+      throw new ConfigurationError(
+        ECS.TASK_DEFINITION_NOT_FOUND,
+        `Task definition "${ref}" (${what}) was not found.`,
+        {
+          remedy: 'Check the family and revision exist in this account and region.',
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,188 @@
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  Service,
+  Task,
+  TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { Logger } from '@slipway/kit';
+
+export interface Cause {
+  title: string;
+  remedy: string;
+}
+
+export interface StoppedTask {
+  taskId: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  containers: { name: string; exitCode?: number; reason?: string }[];
+  logTail: string[];
+}
+
+export interface Diagnosis {
+  cause: Cause;
+  events: string[];
+  stoppedTasks: StoppedTask[];
+}
+
+const causes = {
+  pull: {
+    title: 'ECS could not pull the image.',
+    remedy:
+      'Check that the image URI and tag exist in the registry, that the task execution role may pull it (ecr:GetAuthorizationToken, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer), and that private subnets reach ECR (NAT gateway or VPC endpoints).',
+  },
+  secrets: {
+    title: 'The task could not read its secrets.',
+    remedy:
+      'Allow the task execution role secretsmanager:GetSecretValue / ssm:GetParameters (and kms:Decrypt for customer keys) on the secrets named in the task definition, and check they exist in this region.',
+  },
+  oom: {
+    title: 'A container ran out of memory and was killed (exit 137).',
+    remedy:
+      'Raise the container or task memory, or find what grew: the log tail below shows the last lines before the kill.',
+  },
+  health: {
+    title: 'The container failed its health check, so ECS replaced it.',
+    remedy:
+      'Check the healthCheck command and the endpoint it calls (e.g. /health), and give slow starters a longer startPeriod.',
+  },
+  elbHealth: {
+    title: 'The task failed the load balancer health check.',
+    remedy:
+      'Check the target group health check path and port, and the security group between load balancer and task.',
+  },
+  exited: (code: number | undefined, container: string) => ({
+    title: `The app exited with code ${code ?? 'unknown'} (container ${container}).`,
+    remedy:
+      'Read the log tail below for the error; a missing environment variable or an unreachable database are the usual causes.',
+  }),
+  slow: {
+    title: 'Tasks did not become healthy before the timeout, and none of them failed.',
+    remedy:
+      'Raise the "timeout" input if the app is slow to start, or check capacity (CPU/memory in the cluster, Fargate limits).',
+  },
+  unknown: (reason: string) => ({
+    title: `ECS stopped the deployment: ${reason}`,
+    remedy: 'Read the service events and stopped tasks below.',
+  }),
+};
+
+/** Names the cause of a failed deployment in plain words, from what ECS recorded about its tasks. */
+export function classify(tasks: StoppedTask[], fallbackReason: string): Cause {
+  for (const task of tasks) {
+    const reason = task.stoppedReason ?? '';
+    if (/CannotPullContainer/i.test(reason)) return causes.pull;
+    if (/ResourceInitializationError/i.test(reason) && /secret|ssm|asm/i.test(reason)) return causes.secrets;
+    const oom = task.containers.find((c) => /OutOfMemory/i.test(c.reason ?? '') || c.exitCode === 137);
+    if (oom) return causes.oom;
+    if (/failed container health checks/i.test(reason)) return causes.health;
+    if (/ELB health checks/i.test(reason)) return causes.elbHealth;
+    const crashed = task.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0);
+    if (crashed) return causes.exited(crashed.exitCode, crashed.name);
+  }
+  return tasks.length === 0 && /timeout/i.test(fallbackReason) ? causes.slow : causes.unknown(fallbackReason);
+}
+
+export interface DiagnoseOptions {
+  ecs: ECSClient;
+  logs: CloudWatchLogsClient;
+  cluster: string;
+  service: Service | undefined;
+  serviceName: string;
+  deploymentId: string;
+  taskDefinitionArn: string;
+  since: Date;
+  reason: string;
+  logger: Logger;
+  logLines?: number;
+  maxTasks?: number;
+}
+
+/** Gathers the evidence: events since the deploy began, our stopped tasks, and their last log lines. */
+export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
+  const events = (options.service?.events ?? [])
+    .filter((event) => event.createdAt && event.createdAt >= options.since)
+    .reverse()
+    .map((event) => `${event.createdAt?.toISOString()} ${event.message}`);
+
+  let stoppedTasks: StoppedTask[] = [];
+  try {
+    const tasks = await stoppedTasksOf(options);
+    const definition = tasks.length
+      ? (
+          await options.ecs.send(
+            new DescribeTaskDefinitionCommand({ taskDefinition: options.taskDefinitionArn }),
+          )
+        ).taskDefinition
+      : undefined;
+    stoppedTasks = await Promise.all(tasks.map((task) => describeStopped(task, definition, options)));
+  } catch (error) {
+    options.logger.warning(
+      `Could not read the stopped tasks of ${options.serviceName}: ${(error as Error).message}`,
+    );
+  }
+  return { cause: classify(stoppedTasks, options.reason), events, stoppedTasks };
+}
+
+async function stoppedTasksOf(options: DiagnoseOptions): Promise<Task[]> {
+  const listed = await options.ecs.send(
+    new ListTasksCommand({
+      cluster: options.cluster,
+      serviceName: options.serviceName,
+      desiredStatus: 'STOPPED',
+    }),
+  );
+  if (!listed.taskArns?.length) return [];
+  const described = await options.ecs.send(
+    new DescribeTasksCommand({ cluster: options.cluster, tasks: listed.taskArns.slice(0, 100) }),
+  );
+  return (described.tasks ?? [])
+    .filter((t) => t.startedBy === options.deploymentId || t.taskDefinitionArn === options.taskDefinitionArn)
+    .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+    .slice(0, options.maxTasks ?? 3);
+}
+
+async function describeStopped(
+  task: Task,
+  definition: TaskDefinition | undefined,
+  options: DiagnoseOptions,
+): Promise<StoppedTask> {
+  const taskId = task.taskArn?.split('/').pop() ?? 'unknown';
+  const containers = (task.containers ?? []).map((c) => ({
+    name: c.name ?? 'unknown',
+    exitCode: c.exitCode,
+    reason: c.reason,
+  }));
+  const failing = containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0) ?? containers[0];
+  const logTail = failing ? await tailLogs(definition, failing.name, taskId, options) : [];
+  return { taskId, stopCode: task.stopCode, stoppedReason: task.stoppedReason, containers, logTail };
+}
+
+async function tailLogs(
+  definition: TaskDefinition | undefined,
+  containerName: string,
+  taskId: string,
+  options: DiagnoseOptions,
+): Promise<string[]> {
+  const config = definition?.containerDefinitions?.find((c) => c.name === containerName)?.logConfiguration;
+  const group = config?.options?.['awslogs-group'];
+  const prefix = config?.options?.['awslogs-stream-prefix'];
+  if (config?.logDriver !== 'awslogs' || !group || !prefix) return [];
+  try {
+    const answer = await options.logs.send(
+      new GetLogEventsCommand({
+        logGroupName: group,
+        logStreamName: `${prefix}/${containerName}/${taskId}`,
+        limit: options.logLines ?? 20,
+        startFromHead: false,
+      }),
+    );
+    return (answer.events ?? []).map((event) => event.message ?? '');
+  } catch (error) {
+    return [`(logs unavailable: ${(error as Error).name}: ${(error as Error).message})`];
+  }
+}

@@ -1,0 +1,82 @@
+import { ConfigurationError, InputSource, input, parseInputs } from '@slipway/kit';
+import { ECS } from './codes';
+import { DeployRequest } from './deploy';
+import { parseTaskDefinitionRef } from './taskdef';
+
+/** ecs-deploy's inputs, as action.yml declares them; the action and the CLI both parse with this. */
+export const deployInputs = {
+  cluster: input.string({ required: true }),
+  services: input.list({ required: true }),
+  images: input.pairs({ default: [], what: 'container=image' }),
+  'task-definition': input.string(),
+  'task-definition-arn': input.string(),
+  env: input.pairs({ default: [], what: '[container:]NAME=value' }),
+  secrets: input.pairs({ default: [], what: '[container:]NAME=secret-or-parameter-arn' }),
+  'desired-count': input.integer({ min: 0 }),
+  'force-new-deployment': input.boolean({ default: false }),
+  wait: input.boolean({ default: true }),
+  timeout: input.integer({ default: 900, min: 1 }),
+  'rollback-on-failure': input.boolean({ default: true }),
+  'keep-revisions': input.integer({ min: 1 }),
+  'max-failed-tasks': input.integer({ min: 1 }),
+  region: input.string(),
+};
+
+export function readDeployRequest(source: InputSource): DeployRequest & { region?: string } {
+  const i = parseInputs(source, deployInputs);
+  const file = i['task-definition'];
+  const revision = i['task-definition-arn'];
+  if (file && revision) {
+    throw new ConfigurationError(
+      ECS.CONFLICTING_SOURCES,
+      'Inputs "task-definition" and "task-definition-arn" were both given.',
+      {
+        remedy: 'Give a file to render and register, or a revision to deploy as it is — not both.',
+      },
+    );
+  }
+  const overrides = { images: i.images, env: i.env, secrets: i.secrets };
+  if (revision && (overrides.images.length || overrides.env.length || overrides.secrets.length)) {
+    throw new ConfigurationError(
+      ECS.CONFLICTING_SOURCES,
+      'Input "task-definition-arn" deploys a revision as it is, so "images", "env" and "secrets" cannot change it.',
+      { remedy: 'Drop those inputs, or deploy from the live task definition or a file instead.' },
+    );
+  }
+  const somethingToDo =
+    file ||
+    revision ||
+    overrides.images.length ||
+    overrides.env.length ||
+    overrides.secrets.length ||
+    i['force-new-deployment'] ||
+    i['desired-count'] !== undefined;
+  if (!somethingToDo) {
+    throw new ConfigurationError(
+      ECS.CONFLICTING_SOURCES,
+      'Nothing to deploy: no images, task definition, revision or override was given.',
+      {
+        remedy:
+          'Set "images" (container=image), "task-definition", "task-definition-arn", or "force-new-deployment: true".',
+      },
+    );
+  }
+  return {
+    cluster: i.cluster,
+    services: [...new Set(i.services)],
+    source: file
+      ? { kind: 'file', path: file }
+      : revision
+        ? { kind: 'revision', ref: revision }
+        : { kind: 'live' },
+    overrides,
+    desiredCount: i['desired-count'],
+    forceNewDeployment: i['force-new-deployment'],
+    wait: i.wait,
+    timeoutSeconds: i.timeout,
+    rollbackOnFailure: i['rollback-on-failure'],
+    keepRevisions: i['keep-revisions'],
+    maxFailedTasks: i['max-failed-tasks'],
+    region: i.region,
+  };
+}

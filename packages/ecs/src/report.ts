@@ -1,0 +1,102 @@
+import { SlipwayError, Summary } from '@slipway/kit';
+import { DeployResult, ServiceResult, errorCodeFor, failedStatuses } from './deploy';
+import { revisionOf } from './taskdef';
+import { ECS } from './codes';
+
+const verdictIcons: Record<string, string> = {
+  SUCCEEDED: '✅ succeeded',
+  UNCHANGED: '⏸️ unchanged',
+  STARTED: '🚀 started (not waited for)',
+  FAILED: '❌ failed',
+  ROLLED_BACK: '↩️ failed, rolled back by the circuit breaker',
+  TIMED_OUT: '⌛ timed out',
+  REPLACED: '🔀 replaced by another deployment',
+};
+
+export function deployOutputs(result: DeployResult): Record<string, string> {
+  const first = result.services[0];
+  return {
+    'task-definition-arn': first?.taskDefinitionArn ?? '',
+    'previous-task-definition-arn': first?.previousTaskDefinitionArn ?? '',
+    'deployment-id': first?.deploymentId ?? '',
+    status: result.status,
+    results: JSON.stringify(
+      result.services.map(({ diagnosis, ...rest }) => ({ ...rest, cause: diagnosis?.cause.title })),
+    ),
+  };
+}
+
+export function deploySummary(result: DeployResult): string {
+  const summary = new Summary().heading(`ECS deploy — ${verdictIcons[result.status] ?? result.status}`);
+  summary.table(
+    ['Service', 'Revision', 'Images', 'Duration', 'Verdict'],
+    result.services.map((s) => [
+      s.service,
+      s.taskDefinitionArn === s.previousTaskDefinitionArn
+        ? `${revisionOf(s.taskDefinitionArn)} (no new revision)`
+        : `${revisionOf(s.previousTaskDefinitionArn)} → ${revisionOf(s.taskDefinitionArn)}`,
+      s.images.join('\n'),
+      `${(s.durationMs / 1000).toFixed(1)} s`,
+      verdictIcons[s.status] ?? s.status,
+    ]),
+  );
+  for (const s of result.services) {
+    if (s.status === 'UNCHANGED')
+      summary.paragraph(
+        `**${s.service}**: nothing changed, so no revision was registered and no deployment started.`,
+      );
+    else if (s.changes.length)
+      summary.details(`${s.service}: what changed`, s.changes.map((c) => `- \`${c}\``).join('\n'));
+    if (failedStatuses.has(s.status)) appendDiagnosis(summary, s);
+  }
+  return summary.toMarkdown();
+}
+
+function appendDiagnosis(summary: Summary, s: ServiceResult): void {
+  summary.heading(`${s.service}: ${s.status.toLowerCase().replace('_', ' ')}`, 3).paragraph(s.reason);
+  if (s.diagnosis) {
+    summary.paragraph(`**Cause:** ${s.diagnosis.cause.title}\n\n**Remedy:** ${s.diagnosis.cause.remedy}`);
+    if (s.diagnosis.stoppedTasks.length) {
+      summary.table(
+        ['Task', 'Stop code', 'Stopped reason', 'Containers'],
+        s.diagnosis.stoppedTasks.map((t) => [
+          t.taskId,
+          t.stopCode,
+          t.stoppedReason,
+          t.containers
+            .map((c) => `${c.name}: exit ${c.exitCode ?? '—'}${c.reason ? ` (${c.reason})` : ''}`)
+            .join('\n'),
+        ]),
+      );
+      for (const t of s.diagnosis.stoppedTasks.filter((t) => t.logTail.length)) {
+        summary.details(`Log tail of task ${t.taskId}`, `\`\`\`\n${t.logTail.join('\n')}\n\`\`\``);
+      }
+    }
+    if (s.diagnosis.events.length)
+      summary.details(
+        'Service events since the deploy began',
+        `\`\`\`\n${s.diagnosis.events.join('\n')}\n\`\`\``,
+      );
+  }
+  if (s.rollback) {
+    summary.paragraph(
+      `**Rollback** to revision ${revisionOf(s.rollback.taskDefinitionArn)}: ${verdictIcons[s.rollback.status] ?? s.rollback.status} — ${s.rollback.reason}`,
+    );
+  }
+}
+
+/** The error the step fails with: the first failed service, its cause and remedy. */
+export function deployFailure(result: DeployResult): SlipwayError | undefined {
+  const failed = result.services.find((s) => failedStatuses.has(s.status));
+  if (!failed) return undefined;
+  const cause = failed.diagnosis?.cause;
+  const rollback = failed.rollback
+    ? ` Rolled back to revision ${revisionOf(failed.rollback.taskDefinitionArn)}: ${failed.rollback.status}.`
+    : '';
+  const rollbackFailed = failed.rollback && failed.rollback.status !== 'SUCCEEDED';
+  return new SlipwayError(
+    rollbackFailed ? ECS.ROLLBACK_FAILED : errorCodeFor[failed.status]!,
+    `Service "${failed.service}" ${failed.status}: ${failed.reason}.${cause ? ` ${cause.title}` : ''}${rollback}`,
+    { remedy: cause?.remedy },
+  );
+}

@@ -1,0 +1,29 @@
+/** Every failure Slipway reports carries a stable code documented in docs/troubleshooting.md. */
+export class SlipwayError extends Error {
+  readonly code: string;
+  readonly remedy?: string;
+
+  constructor(code: string, message: string, options: { remedy?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.remedy = options.remedy;
+  }
+
+  /** The one-line form shown in annotations and logs. */
+  describe(): string {
+    return `${this.code}: ${this.message}${this.remedy ? ` ${this.remedy}` : ''}`;
+  }
+}
+
+/** The user asked for something impossible or wrong; nothing was changed. */
+export class ConfigurationError extends SlipwayError {}
+
+export const UNEXPECTED_ERROR = 'SLW-KIT-000';
+
+/** Turns anything thrown into an Error; foreign errors become unexpected (a bug or an outage). */
+export function toSlipwayError(thrown: unknown): SlipwayError {
+  if (thrown instanceof SlipwayError) return thrown;
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  return new SlipwayError(UNEXPECTED_ERROR, error.message || error.name, { cause: error });
+}

@@ -1,0 +1,30 @@
+// Bundles every action (a folder of actions/ with an action.yml) into dist/<action>/index.js with ncc.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const ncc = createRequire(import.meta.url)('@vercel/ncc');
+const only = process.argv[2];
+const out = process.env.SLIPWAY_DIST_DIR ?? 'dist';
+const actions = readdirSync('actions').filter((name) => existsSync(join('actions', name, 'action.yml')));
+
+for (const action of actions.filter((name) => !only || name === only)) {
+  const { code, assets } = await ncc(join(process.cwd(), 'actions', action, 'index.ts'), {
+    minify: true,
+    license: 'licenses.txt',
+    quiet: true,
+    sourceMap: false,
+    target: 'es2022',
+  });
+  const native = Object.keys(assets).filter((file) => file.endsWith('.node'));
+  if (native.length) throw new Error(`${action}: the bundle would need native files: ${native.join(', ')}`);
+  const dir = join(out, action);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'index.js'), code);
+  for (const [file, asset] of Object.entries(assets)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), asset.source);
+  }
+  console.log(`dist/${action}/index.js  ${(code.length / 1024).toFixed(0)} KiB`);
+}
