@@ -1,0 +1,206 @@
+import { DescribeServicesCommand, ECSClient, Service } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { failureThreshold, judge, trackRollouts, TrackedDeployment } from '@slipway/ecs';
+import { memoryLogger, virtualClock } from '@slipway/kit';
+
+const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
+const NEW = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
+const tracked: TrackedDeployment = {
+  service: 'web',
+  deploymentId: 'ecs-svc/2',
+  taskDefinitionArn: NEW,
+  previousTaskDefinitionArn: OLD,
+};
+
+type D = NonNullable<Service['deployments']>[number];
+const ours = (d: Partial<D> = {}): D => ({
+  id: 'ecs-svc/2',
+  status: 'PRIMARY',
+  taskDefinition: NEW,
+  desiredCount: 2,
+  runningCount: 0,
+  pendingCount: 2,
+  failedTasks: 0,
+  rolloutState: 'IN_PROGRESS',
+  ...d,
+});
+const old = (d: Partial<D> = {}): D => ({
+  id: 'ecs-svc/1',
+  status: 'ACTIVE',
+  taskDefinition: OLD,
+  runningCount: 2,
+  desiredCount: 2,
+  ...d,
+});
+const service = (deployments: D[], breaker?: { enable: boolean; rollback: boolean }): Service => ({
+  serviceName: 'web',
+  deployments,
+  deploymentConfiguration: breaker ? { deploymentCircuitBreaker: breaker } : {},
+});
+const withRollback = { enable: true, rollback: true };
+const breakerOnly = { enable: true, rollback: false };
+
+describe('judge', () => {
+  test.each<[string, Service, string | undefined]>([
+    ['COMPLETED', service([ours({ rolloutState: 'COMPLETED', runningCount: 2 })], withRollback), 'SUCCEEDED'],
+    ['in progress', service([ours(), old()], withRollback), undefined],
+    [
+      'FAILED with circuit-breaker rollback',
+      service(
+        [ours({ rolloutState: 'FAILED', status: 'ACTIVE' }), old({ status: 'PRIMARY', id: 'ecs-svc/3' })],
+        withRollback,
+      ),
+      'ROLLED_BACK',
+    ],
+    ['FAILED without rollback', service([ours({ rolloutState: 'FAILED' }), old()], breakerOnly), 'FAILED'],
+    [
+      'vanished after the breaker rolled back',
+      service([old({ status: 'PRIMARY', id: 'ecs-svc/3' })], withRollback),
+      'ROLLED_BACK',
+    ],
+    [
+      'replaced by someone else',
+      service(
+        [ours({ status: 'ACTIVE' }), { id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: `${NEW}0` }],
+        withRollback,
+      ),
+      'REPLACED',
+    ],
+    [
+      'vanished without rollback',
+      service([{ id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: OLD }], breakerOnly),
+      'REPLACED',
+    ],
+    ['no breaker: alone and all running', service([ours({ runningCount: 2, pendingCount: 0 })]), 'SUCCEEDED'],
+    [
+      'no breaker: running but old still draining',
+      service([ours({ runningCount: 2, pendingCount: 0 }), old()]),
+      undefined,
+    ],
+    ['no breaker: failed tasks at the threshold', service([ours({ failedTasks: 3 }), old()]), 'FAILED'],
+    [
+      'breaker on: failed tasks are the breaker’s business',
+      service([ours({ failedTasks: 5 }), old()], withRollback),
+      undefined,
+    ],
+  ])('%s', (_name, svc, verdict) => {
+    expect(judge(svc, tracked).verdict).toBe(verdict);
+  });
+
+  test('a configured failed-task limit wins over the default', () => {
+    expect(judge(service([ours({ failedTasks: 1 }), old()]), { ...tracked, maxFailedTasks: 1 }).verdict).toBe(
+      'FAILED',
+    );
+  });
+
+  test.each([
+    [1, 3],
+    [6, 3],
+    [7, 4],
+    [10, 5],
+    [399, 200],
+    [1000, 200],
+  ])('circuit-breaker threshold for %i desired tasks is %i', (desired, threshold) => {
+    expect(failureThreshold(desired)).toBe(threshold);
+  });
+});
+
+describe('trackRollouts', () => {
+  const ecs = mockClient(ECSClient);
+  afterEach(() => ecs.reset());
+
+  const names = Array.from({ length: 25 }, (_, i) => `svc-${i}`);
+  const deployments = names.map((name) => ({ ...tracked, service: name }));
+  /** Service i completes on poll i % 4 + 1. */
+  function fleet(pollOf: () => number) {
+    return (input: { services?: string[] }) => ({
+      services: (input.services ?? []).map((name) => {
+        const done = pollOf() >= (Number(name.split('-')[1]) % 4) + 1;
+        return {
+          ...service([ours(done ? { rolloutState: 'COMPLETED' } : {})], withRollback),
+          serviceName: name,
+        };
+      }),
+    });
+  }
+
+  test('asks about undecided services only, ten per DescribeServices call', async () => {
+    const clock = virtualClock(0);
+    const calls: number[][] = [];
+    let poll = 0;
+    ecs.on(DescribeServicesCommand).callsFake((input) => {
+      if (!calls[poll]) calls[poll] = [];
+      calls[poll]!.push(input.services.length);
+      return fleet(() => poll + 1)(input);
+    });
+    const outcomes = await trackRollouts(deployments, {
+      ecs: new ECSClient({ region: 'us-east-1' }),
+      cluster: 'c',
+      deadline: 60_000,
+      logger: memoryLogger(),
+      clock,
+      random: () => 0.5,
+      onPoll: () => poll++,
+    });
+    expect([...outcomes.values()].every((o) => o.verdict === 'SUCCEEDED')).toBe(true);
+    expect(outcomes.size).toBe(25);
+    expect(calls.map((c) => c.sort((a, b) => b - a))).toEqual([[10, 10, 5], [10, 8], [10, 2], [6]]);
+  });
+
+  test('backs off from fast first polls to the cap, with jitter inside [interval/2, interval]', async () => {
+    const clock = virtualClock(0);
+    ecs.on(DescribeServicesCommand).resolves({ services: [service([ours(), old()], withRollback)] });
+    const outcomes = await trackRollouts([tracked], {
+      ecs: new ECSClient({ region: 'us-east-1' }),
+      cluster: 'c',
+      deadline: 20_000,
+      logger: memoryLogger(),
+      clock,
+      random: () => 1,
+    });
+    expect(outcomes.get('web')?.verdict).toBe('TIMED_OUT');
+    expect(outcomes.get('web')?.reason).toMatch(/0\/2 running, 2 pending/);
+    expect(clock.slept.slice(0, 6)).toEqual([375, 562.5, 843.75, 1265.625, 1898.4375, 2000]);
+    expect(Math.max(...clock.slept)).toBe(2000);
+  });
+
+  test('rides out throttling with longer waits, then still reaches the verdict', async () => {
+    const clock = virtualClock(0);
+    const throttle = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    ecs
+      .on(DescribeServicesCommand)
+      .rejectsOnce(throttle)
+      .rejectsOnce(throttle)
+      .resolves({ services: [service([ours({ rolloutState: 'COMPLETED' })], withRollback)] });
+    const outcomes = await trackRollouts([tracked], {
+      ecs: new ECSClient({ region: 'us-east-1', maxAttempts: 1 }),
+      cluster: 'c',
+      deadline: 60_000,
+      logger: memoryLogger(),
+      clock,
+      random: () => 1,
+    });
+    expect(outcomes.get('web')?.verdict).toBe('SUCCEEDED');
+    expect(clock.slept).toEqual([500, 1000]);
+  });
+
+  test('a non-transient error is not swallowed', async () => {
+    const denied = Object.assign(new Error('not authorized'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    ecs.on(DescribeServicesCommand).rejects(denied);
+    await expect(
+      trackRollouts([tracked], {
+        ecs: new ECSClient({ region: 'us-east-1', maxAttempts: 1 }),
+        cluster: 'c',
+        deadline: 60_000,
+        logger: memoryLogger(),
+        clock: virtualClock(0),
+      }),
+    ).rejects.toThrow('not authorized');
+  });
+});
