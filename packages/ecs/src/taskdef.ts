@@ -144,8 +144,8 @@ export function render(
     if (!container) {
       throw new ConfigurationError(
         ECS.UNKNOWN_CONTAINER,
-        `Input "${input}" names container "${name}", which is not in ${where}.`,
-        { remedy: `Containers there: ${containers.map((c) => c.name).join(', ') || 'none'}.` },
+        `Input "${input}" names container "${name}", which is not in ${where} (containers: ${containers.map((c) => c.name).join(', ') || 'none'}).`,
+        { remedy: 'Use one of those container names.' },
       );
     }
     return container;
@@ -197,8 +197,22 @@ function upsert<T extends { name?: string }>(list: T[], name: string, entry: T):
  */
 export function diffTaskDefinitions(before: TaskDefinitionInput, after: TaskDefinitionInput): string[] {
   const changes: string[] = [];
-  walk(normalise(before), normalise(after), '', changes);
+  walk(normalise(withoutDefaults(before)), normalise(withoutDefaults(after)), '', changes);
   return changes;
+}
+
+/** Container values ECS writes back when a definition leaves them out (documented defaults). */
+const containerDefaults: Partial<ContainerDefinition> = { cpu: 0, essential: true };
+
+function withoutDefaults(definition: TaskDefinitionInput): TaskDefinitionInput {
+  const containerDefinitions = definition.containerDefinitions?.map((container) =>
+    Object.fromEntries(
+      Object.entries(container).filter(
+        ([key, value]) => containerDefaults[key as keyof ContainerDefinition] !== value,
+      ),
+    ),
+  );
+  return { ...definition, containerDefinitions };
 }
 
 function normalise(value: unknown): unknown {
