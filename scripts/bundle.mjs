@@ -15,6 +15,11 @@ for (const action of actions.filter((name) => !only || name === only)) {
     quiet: true,
     sourceMap: false,
     target: 'es2022',
+    // Types are checked once, by `npm run build`; bundling only transpiles.
+    transpileOnly: true,
+  }).catch((error) => {
+    console.error(`${action}: ${String(error.message ?? error).slice(0, 2000)}`);
+    process.exit(1);
   });
   const native = Object.keys(assets).filter((file) => file.endsWith('.node'));
   if (native.length) throw new Error(`${action}: the bundle would need native files: ${native.join(', ')}`);
