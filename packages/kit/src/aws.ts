@@ -59,7 +59,11 @@ const THROTTLING_NAMES = new Set([
 
 export function isThrottling(error: unknown): boolean {
   const e = error as AwsErrorShape;
-  return Boolean(e?.$retryable?.throttling || (e?.name && THROTTLING_NAMES.has(e.name)));
+  return Boolean(
+    e?.$retryable?.throttling ||
+    (e?.name && THROTTLING_NAMES.has(e.name)) ||
+    e?.$metadata?.httpStatusCode === 429,
+  );
 }
 
 /** Throttling, 5xx and network failures: worth another try once the SDK's own retries are spent. */

@@ -31,7 +31,8 @@ function spec<T, O extends Common<T>>(
   return {
     expected,
     required: options.required,
-    fallback: options.default === undefined ? undefined : () => options.default as Out<T, O>,
+    // A fresh copy each time, so no caller can change the next caller's default.
+    fallback: options.default === undefined ? undefined : () => structuredClone(options.default) as Out<T, O>,
     parse: (raw) => {
       const result = schema.safeParse(raw);
       if (result.success) return result.data as Out<T, O>;

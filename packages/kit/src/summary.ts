@@ -4,7 +4,7 @@ export type Cell = string | number | undefined;
 function escapeCell(cell: Cell): string {
   return String(cell ?? '')
     .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, '<br>');
+    .replace(/\r\n?|\n/g, '<br>');
 }
 
 export class Summary {
