@@ -6,7 +6,9 @@ const transform = {
     { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
   ],
 };
-const transformIgnorePatterns = ['node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook)/)'];
+const transformIgnorePatterns = [
+  'node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook)/)',
+];
 const project = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: 'node',

@@ -205,7 +205,8 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
           serviceName: result.service,
           deploymentId: result.deploymentId!,
           taskDefinitionArn: result.taskDefinitionArn,
-          since: new Date(started - 1000),
+          lastEventBefore: plans.find((p) => p.service.serviceName === result.service)?.service.events?.[0]
+            ?.id,
           reason: outcome.verdict === 'TIMED_OUT' ? `timeout: ${outcome.reason}` : outcome.reason,
         });
         if (request.rollbackOnFailure && (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT')) {
@@ -214,7 +215,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
       }),
     );
     if (request.keepRevisions) {
-      const succeeded = results.filter((r) => r.status === 'SUCCEEDED' && r.registered);
+      const succeeded = results.filter((r) => r.status === 'SUCCEEDED');
       await pruneRevisions(ecs, succeeded, request.keepRevisions, logger);
     }
   }
@@ -222,6 +223,9 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
   const status = severity.find((s) => results.some((r) => r.status === s)) ?? 'UNCHANGED';
   return { status, services: results };
 }
+
+/** A rollback is followed as long as the deploy was, and never for less than two minutes. */
+const rollbackBudgetMs = (request: DeployRequest) => Math.max(request.timeoutSeconds, 120) * 1000;
 
 async function rollBack(
   request: DeployRequest,
@@ -246,7 +250,7 @@ async function rollBack(
           previousTaskDefinitionArn: result.taskDefinitionArn,
         },
       ],
-      { ...context, cluster: request.cluster, deadline: clock.now() + request.timeoutSeconds * 1000, clock },
+      { ...context, cluster: request.cluster, deadline: clock.now() + rollbackBudgetMs(request), clock },
     );
     const rolled = outcomes.get(result.service)!;
     return { status: rolled.verdict, taskDefinitionArn: to, deploymentId, reason: rolled.reason };

@@ -95,7 +95,8 @@ export interface DiagnoseOptions {
   serviceName: string;
   deploymentId: string;
   taskDefinitionArn: string;
-  since: Date;
+  /** The newest service event before the deploy: everything after it is ours to show. */
+  lastEventBefore: string | undefined;
   reason: string;
   logger: Logger;
   logLines?: number;
@@ -104,8 +105,11 @@ export interface DiagnoseOptions {
 
 /** Gathers the evidence: events since the deploy began, our stopped tasks, and their last log lines. */
 export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
-  const events = (options.service?.events ?? [])
-    .filter((event) => event.createdAt && event.createdAt >= options.since)
+  // Events come newest first; comparing ids rather than times keeps clock skew out of it.
+  const all = options.service?.events ?? [];
+  const cut = all.findIndex((event) => event.id === options.lastEventBefore);
+  const events = (cut < 0 ? all : all.slice(0, cut))
+    .slice()
     .reverse()
     .map((event) => `${event.createdAt?.toISOString()} ${event.message}`);
 

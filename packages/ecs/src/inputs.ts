@@ -67,7 +67,7 @@ export function readDeployRequest(source: InputSource): DeployRequest & { region
     source: file
       ? { kind: 'file', path: file }
       : revision
-        ? { kind: 'revision', ref: revision }
+        ? { kind: 'revision', ref: parseTaskDefinitionRef(revision) }
         : { kind: 'live' },
     overrides,
     desiredCount: i['desired-count'],

@@ -96,7 +96,7 @@ export function deployFailure(result: DeployResult): SlipwayError | undefined {
   const rollbackFailed = failed.rollback && failed.rollback.status !== 'SUCCEEDED';
   return new SlipwayError(
     rollbackFailed ? ECS.ROLLBACK_FAILED : errorCodeFor[failed.status]!,
-    `Service "${failed.service}" ${failed.status}: ${failed.reason}.${cause ? ` ${cause.title}` : ''}${rollback}`,
+    `Service "${failed.service}" ${failed.status}: ${failed.reason.replace(/\.$/, '')}.${cause ? ` ${cause.title}` : ''}${rollback}`,
     { remedy: cause?.remedy },
   );
 }

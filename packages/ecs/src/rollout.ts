@@ -118,7 +118,7 @@ export async function trackRollouts(
   const last = new Map<string, Service>();
   const progress = new Map<string, string>();
   let interval = schedule.firstMs;
-  let throttled = false;
+  let poll = 0;
 
   while (outcomes.size < tracked.length) {
     const pending = tracked.filter((t) => !outcomes.has(t.service));
@@ -132,14 +132,18 @@ export async function trackRollouts(
       }
       break;
     }
+    let throttled = false;
     try {
+      poll++;
+      options.logger.debug(
+        `poll ${poll}: ${pending.length} undecided service(s), ${Math.ceil(pending.length / 10)} DescribeServices call(s)`,
+      );
       const services = await describe(
         options.ecs,
         options.cluster,
         pending.map((t) => t.service),
       );
       options.onPoll?.(services);
-      throttled = false;
       for (const t of pending) {
         const service = services.find((s) => s.serviceName === t.service);
         if (!service) continue;

@@ -90,7 +90,6 @@ describe('diagnose', () => {
   });
 
   test('keeps only our deployment’s stopped tasks, reads their log tail from the awslogs stream, and events since the deploy', async () => {
-    const since = new Date('2026-11-23T10:00:00Z');
     const td = described.taskDefinition.taskDefinitionArn;
     ecs.on(ListTasksCommand).resolves({
       taskArns: [
@@ -135,21 +134,25 @@ describe('diagnose', () => {
       serviceName: 'web',
       deploymentId: 'ecs-svc/2',
       taskDefinitionArn: td,
-      since,
+      lastEventBefore: 'e1',
       reason: 'failed',
       logger: memoryLogger(),
       service: {
         events: [
           {
+            id: 'e3',
             createdAt: new Date('2026-11-23T10:02:00Z'),
             message: '(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.',
           },
           {
+            id: 'e2',
             createdAt: new Date('2026-11-23T10:00:30Z'),
             message: '(service web) has started 2 tasks: (task aaa).',
           },
           {
-            createdAt: new Date('2026-11-23T09:00:00Z'),
+            // Our clock may be ahead of or behind AWS's: the event id, not its time, marks the cut.
+            id: 'e1',
+            createdAt: new Date('2026-11-23T10:00:31Z'),
             message: '(service web) has reached a steady state.',
           },
         ],
@@ -177,7 +180,7 @@ describe('diagnose', () => {
       serviceName: 'web',
       deploymentId: 'ecs-svc/2',
       taskDefinitionArn: 'x',
-      since: new Date(0),
+      lastEventBefore: undefined,
       reason: 'tasks failed to start',
       logger,
       service: undefined,

@@ -1,0 +1,169 @@
+/**
+ * Verdict latency of ecs-deploy against the sandbox: the time from the sandbox marking a deployment
+ * COMPLETED or FAILED to the action's exit, and DescribeServices calls per poll, for 1 and 20 services.
+ * The baseline, measured in the same run, is what the seeds' scripts do today: `aws ecs update-service`
+ * then `aws ecs wait services-stable` (the CLI waiter, one per 10 services).
+ *
+ *   npm run bench -- [--runs 5] [--baseline-runs 2] [--speed 20]
+ */
+import { execFile } from 'node:child_process';
+import { parseArgs, promisify } from 'node:util';
+import { Sandbox, startSandbox } from '@slipway/sandbox';
+import { runAction } from '../tests/helpers/action';
+import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { createStableService, ecsClient, REGISTRY, testTaskDefinition } from '../tests/helpers/ecs';
+import { awsChildEnv } from '../tests/helpers/env';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    'baseline-runs': { type: 'string', default: '2' },
+    speed: { type: 'string', default: '20' },
+  },
+});
+const CLUSTER = 'bench';
+const cases = [
+  { name: 'success', image: `${REGISTRY}/app:v2`, expected: 'COMPLETED' },
+  { name: 'circuit-breaker failure', image: `${REGISTRY}/app:crash-v2`, expected: 'FAILED' },
+] as const;
+type Case = (typeof cases)[number];
+
+interface Sample {
+  latencyMs: number;
+  correct: boolean;
+  maxCallsPerPoll?: number;
+}
+
+let counter = 0;
+
+async function fleet(sandbox: Sandbox, size: number): Promise<string[]> {
+  const ecs = ecsClient(sandbox.url);
+  const names = Array.from({ length: size }, () => `svc-${++counter}`);
+  await Promise.all(
+    names.map((name) => createStableService(ecs, name, { cluster: CLUSTER, desiredCount: 2 })),
+  );
+  return names;
+}
+
+/** When the last of our deployments reached its rollout verdict, by the sandbox's own clock. */
+function lastMark(sandbox: Sandbox, names: string[], expected: string): number {
+  const marks = sandbox.marks().filter((m) => names.includes(m.service) && m.rolloutState === expected);
+  const first = new Map<string, number>();
+  for (const mark of marks) if (!first.has(mark.service)) first.set(mark.service, mark.at);
+  if (first.size !== names.length)
+    throw new Error(`only ${first.size}/${names.length} deployments reached ${expected}`);
+  return Math.max(...first.values());
+}
+
+async function slipway(sandbox: Sandbox, size: number, c: Case): Promise<Sample> {
+  const names = await fleet(sandbox, size);
+  const run = await runAction(
+    'ecs-deploy',
+    { cluster: CLUSTER, services: names.join('\n'), images: `app=${c.image}`, timeout: '600' },
+    { endpoint: sandbox.url },
+  );
+  const exitedAt = Date.now();
+  const perPoll = [
+    ...run.stdout.matchAll(/::debug::poll \d+: \d+ undecided service\(s\), (\d+) DescribeServices/g),
+  ].map((m) => Number(m[1]));
+  const status = run.outputs.status;
+  return {
+    latencyMs: exitedAt - lastMark(sandbox, names, c.expected),
+    correct:
+      c.expected === 'COMPLETED'
+        ? run.exitCode === 0 && status === 'SUCCEEDED'
+        : run.exitCode === 1 && status === 'ROLLED_BACK',
+    maxCallsPerPoll: Math.max(...perPoll),
+  };
+}
+
+async function awsCliWaiter(sandbox: Sandbox, size: number, c: Case): Promise<Sample> {
+  const names = await fleet(sandbox, size);
+  const env = awsChildEnv(sandbox.url);
+  const aws = (args: string[]) => promisify(execFile)('aws', args, { env });
+  // What the seeds' scripts do: register a revision with the new image, update-service, wait.
+  const ecs = ecsClient(sandbox.url);
+  await Promise.all(
+    names.map(async (name) => {
+      const registered = await ecs.send(new RegisterTaskDefinitionCommand(testTaskDefinition(name, c.image)));
+      const arn = registered.taskDefinition!.taskDefinitionArn!;
+      await aws(['ecs', 'update-service', '--cluster', CLUSTER, '--service', name, '--task-definition', arn]);
+    }),
+  );
+  const chunks: string[][] = [];
+  for (let i = 0; i < names.length; i += 10) chunks.push(names.slice(i, i + 10));
+  const exits = await Promise.all(
+    chunks.map((chunk) =>
+      aws(['ecs', 'wait', 'services-stable', '--cluster', CLUSTER, '--services', ...chunk]).then(
+        () => 0,
+        () => 1,
+      ),
+    ),
+  );
+  const exitedAt = Date.now();
+  const succeeded = exits.every((code) => code === 0);
+  return {
+    latencyMs: exitedAt - lastMark(sandbox, names, c.expected),
+    // The waiter only knows "stable": after a circuit-breaker rollback the old revision is stable again.
+    correct: c.expected === 'COMPLETED' ? succeeded : !succeeded,
+  };
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function main() {
+  const sandbox = await startSandbox({ speed: Number(values.speed), clusters: [CLUSTER] });
+  const rows: string[][] = [];
+  try {
+    for (const size of [1, 20]) {
+      for (const c of cases) {
+        const ours: Sample[] = [];
+        for (let i = 0; i < Number(values.runs); i++) ours.push(await slipway(sandbox, size, c));
+        const baseline: Sample[] = [];
+        for (let i = 0; i < Number(values['baseline-runs']); i++)
+          baseline.push(await awsCliWaiter(sandbox, size, c));
+        const oursMedian = median(ours.map((s) => s.latencyMs));
+        const baseMedian = median(baseline.map((s) => s.latencyMs));
+        rows.push([
+          c.name,
+          String(size),
+          `${(oursMedian / 1000).toFixed(2)} s`,
+          `${(Math.max(...ours.map((s) => s.latencyMs)) / 1000).toFixed(2)} s`,
+          `${Math.max(...ours.map((s) => s.maxCallsPerPoll ?? 0))} (limit ${Math.ceil(size / 10)})`,
+          `${ours.filter((s) => s.correct).length}/${ours.length}`,
+          `${(baseMedian / 1000).toFixed(2)} s`,
+          `${baseline.filter((s) => s.correct).length}/${baseline.length}`,
+          `${(baseMedian / oursMedian).toFixed(1)}×`,
+        ]);
+        process.stderr.write(`done: ${c.name}, ${size} service(s)\n`);
+      }
+    }
+  } finally {
+    await sandbox.stop();
+  }
+  const header = [
+    'case',
+    'services',
+    'slipway median',
+    'slipway max',
+    'DescribeServices/poll (max)',
+    'slipway correct',
+    'aws-cli waiter median',
+    'waiter correct',
+    'baseline ÷ slipway',
+  ];
+  console.log(
+    `\nVerdict latency: sandbox verdict → process exit (speed ${values.speed}×, ${values.runs} runs; baseline ${values['baseline-runs']} runs)\n`,
+  );
+  console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,248 @@
+import type { DeploymentMark } from '../options';
+import { circuitBreakerThreshold } from '../timing';
+import { rolloutReasons, serviceEvents, stopReasons } from './messages';
+import type { ClusterState, DeploymentState, ServiceState, TaskState } from './model';
+import {
+  beginStop,
+  createTask,
+  isHealthy,
+  isLive,
+  type LifecycleContext,
+  type StopRequest,
+} from './task-lifecycle';
+
+const MAX_SERVICE_EVENTS = 100;
+
+/**
+ * The ECS service scheduler for rolling updates: keeps the PRIMARY deployment at its desired count within
+ * maximumPercent, drains older deployments without going below minimumHealthyPercent, completes
+ * rollouts, and trips the deployment circuit breaker.
+ */
+export class ServiceScheduler {
+  constructor(
+    private readonly ctx: LifecycleContext,
+    private readonly recordMark: (mark: DeploymentMark) => void,
+  ) {}
+
+  /** Demotes the current deployments to ACTIVE and starts a new PRIMARY one. */
+  startDeployment(service: ServiceState, taskDefinitionArn: string, reason?: string): DeploymentState {
+    const now = this.ctx.clock.wallNow();
+    for (const deployment of service.deployments) deployment.status = 'ACTIVE';
+    const id = `ecs-svc/${this.ctx.random.digits(19)}`;
+    const deployment: DeploymentState = {
+      id,
+      status: 'PRIMARY',
+      taskDefinitionArn,
+      desiredCount: service.desiredCount,
+      failedTasks: 0,
+      createdAt: now,
+      updatedAt: now,
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: reason ?? rolloutReasons.inProgress(id),
+      launchType: service.launchType,
+      platformVersion: service.platformVersion,
+      networkConfiguration: service.networkConfiguration,
+    };
+    service.deployments.unshift(deployment);
+    service.taskDefinitionArn = taskDefinitionArn;
+    service.steady = false;
+    return deployment;
+  }
+
+  addEvent(service: ServiceState, message: string): void {
+    service.events.unshift({ id: this.ctx.random.uuid(), createdAt: this.ctx.clock.wallNow(), message });
+    service.events.length = Math.min(service.events.length, MAX_SERVICE_EVENTS);
+  }
+
+  reconcile(cluster: ClusterState, service: ServiceState): void {
+    const primary = service.deployments[0];
+    if (service.status === 'INACTIVE' || !primary) return;
+    primary.desiredCount = service.desiredCount;
+    this.scaleDownPrimary(cluster, service, primary);
+    this.launchForPrimary(cluster, service, primary);
+    this.drainOlderDeployments(cluster, service, primary);
+    this.forgetDrainedDeployments(cluster, service);
+    if (service.status === 'DRAINING') this.finishDraining(cluster, service);
+    else this.settle(cluster, service, primary);
+  }
+
+  private finishDraining(cluster: ClusterState, service: ServiceState): void {
+    if (this.tasksOf(cluster, service).every((t) => t.lastStatus === 'STOPPED')) service.status = 'INACTIVE';
+  }
+
+  /** A task of this service failed (exited, failed to start, or failed its health checks). */
+  taskFailed(cluster: ClusterState, service: ServiceState, task: TaskState): void {
+    const deployment = service.deployments.find((d) => d.id === task.deploymentId);
+    if (!deployment) return;
+    deployment.failedTasks++;
+    deployment.updatedAt = this.ctx.clock.wallNow();
+    const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
+    const monitored = deployment === service.deployments[0] && deployment.rolloutState === 'IN_PROGRESS';
+    if (
+      breaker?.enable &&
+      monitored &&
+      deployment.failedTasks >= circuitBreakerThreshold(service.desiredCount)
+    ) {
+      this.tripCircuitBreaker(cluster, service, deployment);
+    }
+  }
+
+  failHealthChecks(cluster: ClusterState, service: ServiceState, task: TaskState): void {
+    this.addEvent(service, serviceEvents.failedHealthChecks(service.name, task.id));
+    const stopped = beginStop(this.ctx, task, {
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: stopReasons.failedHealthChecks,
+    });
+    if (!stopped) return;
+    task.failed = true;
+    this.addEvent(service, serviceEvents.stoppedTasks(service.name, [task.id]));
+    this.taskFailed(cluster, service, task);
+  }
+
+  private tripCircuitBreaker(cluster: ClusterState, service: ServiceState, failed: DeploymentState): void {
+    const now = this.ctx.clock.wallNow();
+    failed.rolloutState = 'FAILED';
+    failed.rolloutStateReason = rolloutReasons.circuitBreakerFailed();
+    failed.updatedAt = now;
+    this.addEvent(service, serviceEvents.deploymentFailed(service.name, failed.id));
+    this.recordMark({
+      cluster: cluster.name,
+      service: service.name,
+      deploymentId: failed.id,
+      rolloutState: 'FAILED',
+      at: now,
+    });
+    const target = service.lastCompleted;
+    if (!service.deploymentConfiguration.deploymentCircuitBreaker?.rollback || !target) return;
+    this.startDeployment(service, target.taskDefinitionArn, rolloutReasons.rollingBack(target.deploymentId));
+    this.addEvent(service, serviceEvents.rollingBack(service.name, target.deploymentId));
+  }
+
+  private scaleDownPrimary(cluster: ClusterState, service: ServiceState, primary: DeploymentState): void {
+    const live = this.tasksOf(cluster, service).filter((t) => t.deploymentId === primary.id && isLive(t));
+    const excess = live.length - service.desiredCount;
+    if (excess <= 0) return;
+    const leastUseful = [...live].sort((a, b) => Number(isHealthy(a)) - Number(isHealthy(b)));
+    this.stopTasks(service, leastUseful.slice(0, excess));
+  }
+
+  private launchForPrimary(cluster: ClusterState, service: ServiceState, primary: DeploymentState): void {
+    if (primary.rolloutState === 'FAILED' || service.status !== 'ACTIVE') return;
+    const live = this.tasksOf(cluster, service).filter(isLive);
+    const primaryLive = live.filter((t) => t.deploymentId === primary.id).length;
+    const maximumPercent = service.deploymentConfiguration.maximumPercent ?? 200;
+    const maxTasks = Math.max(
+      service.desiredCount,
+      Math.floor((service.desiredCount * maximumPercent) / 100),
+    );
+    const count = Math.min(service.desiredCount - primaryLive, maxTasks - live.length);
+    if (count <= 0) return;
+    const definition = this.ctx.state.taskDefinitionByArn(primary.taskDefinitionArn);
+    const started = Array.from({ length: count }, () =>
+      createTask(this.ctx, {
+        cluster,
+        definition,
+        group: `service:${service.name}`,
+        launchType: service.launchType,
+        startedBy: primary.id,
+        serviceName: service.name,
+        deploymentId: primary.id,
+      }),
+    );
+    this.addEvent(
+      service,
+      serviceEvents.startedTasks(
+        service.name,
+        started.map((t) => t.id),
+      ),
+    );
+  }
+
+  /** Stops older deployments' tasks as far as minimumHealthyPercent allows; useless ones go first. */
+  private drainOlderDeployments(
+    cluster: ClusterState,
+    service: ServiceState,
+    primary: DeploymentState,
+  ): void {
+    const live = this.tasksOf(cluster, service).filter(isLive);
+    const older = live.filter((t) => t.deploymentId !== primary.id);
+    if (older.length === 0) return;
+    const minimumHealthyPercent = service.deploymentConfiguration.minimumHealthyPercent ?? 100;
+    const minimumHealthy = Math.ceil((service.desiredCount * minimumHealthyPercent) / 100);
+    let allowance = live.filter(isHealthy).length - minimumHealthy;
+    const toStop = older.filter((task) => {
+      if (!isHealthy(task)) return true;
+      if (allowance <= 0) return false;
+      allowance--;
+      return true;
+    });
+    this.stopTasks(service, toStop);
+  }
+
+  private forgetDrainedDeployments(cluster: ClusterState, service: ServiceState): void {
+    const tasks = this.tasksOf(cluster, service);
+    service.deployments = service.deployments.filter((deployment, index) => {
+      if (index === 0) return true;
+      const own = tasks.filter((t) => t.deploymentId === deployment.id);
+      deployment.desiredCount = own.filter(isLive).length;
+      return own.some((t) => t.lastStatus !== 'STOPPED');
+    });
+  }
+
+  private settle(cluster: ClusterState, service: ServiceState, primary: DeploymentState): void {
+    const tasks = this.tasksOf(cluster, service);
+    const primaryLive = tasks.filter((t) => t.deploymentId === primary.id && isLive(t));
+    const settled =
+      service.deployments.length === 1 &&
+      primaryLive.length === service.desiredCount &&
+      primaryLive.every(isHealthy) &&
+      tasks.every((t) => t.deploymentId === primary.id || t.lastStatus === 'STOPPED');
+    if (!settled) {
+      service.steady = false;
+      return;
+    }
+    if (primary.rolloutState === 'IN_PROGRESS') this.complete(cluster, service, primary);
+    if (!service.steady && primary.rolloutState === 'COMPLETED') {
+      this.addEvent(service, serviceEvents.steadyState(service.name));
+      service.steady = true;
+    }
+  }
+
+  private complete(cluster: ClusterState, service: ServiceState, primary: DeploymentState): void {
+    const now = this.ctx.clock.wallNow();
+    primary.rolloutState = 'COMPLETED';
+    primary.rolloutStateReason = rolloutReasons.completed(primary.id);
+    primary.updatedAt = now;
+    service.lastCompleted = { deploymentId: primary.id, taskDefinitionArn: primary.taskDefinitionArn };
+    this.addEvent(service, serviceEvents.deploymentCompleted(service.name, primary.id));
+    this.recordMark({
+      cluster: cluster.name,
+      service: service.name,
+      deploymentId: primary.id,
+      rolloutState: 'COMPLETED',
+      at: now,
+    });
+  }
+
+  private stopTasks(service: ServiceState, tasks: TaskState[]): void {
+    const stopped = tasks.filter((task) =>
+      beginStop(this.ctx, task, scalingStop(task.deploymentId ?? service.deployments[0]?.id ?? '')),
+    );
+    if (stopped.length === 0) return;
+    this.addEvent(
+      service,
+      serviceEvents.stoppedTasks(
+        service.name,
+        stopped.map((t) => t.id),
+      ),
+    );
+  }
+
+  private tasksOf(cluster: ClusterState, service: ServiceState): TaskState[] {
+    return [...cluster.tasks.values()].filter((t) => t.serviceName === service.name);
+  }
+}
+
+function scalingStop(deploymentId: string): StopRequest {
+  return { stopCode: 'ServiceSchedulerInitiated', stoppedReason: stopReasons.scalingActivity(deploymentId) };
+}

@@ -1,0 +1,157 @@
+import type { Cluster, Container, Deployment, Service, ServiceEvent, Task } from '@aws-sdk/client-ecs';
+import type { ClusterState, ContainerState, DeploymentState, ServiceState, TaskState } from './model';
+import { isPending, isRunning } from './task-lifecycle';
+
+/** Renders the simulation's state in the shapes ECS answers (timestamps as Dates, sent as epoch seconds). */
+
+const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+
+function counts(tasks: TaskState[]) {
+  return {
+    runningCount: tasks.filter(isRunning).length,
+    pendingCount: tasks.filter(isPending).length,
+  };
+}
+
+export function clusterView(cluster: ClusterState, includeTags = true): Cluster {
+  const tasks = [...cluster.tasks.values()];
+  const { runningCount, pendingCount } = counts(tasks);
+  return {
+    clusterArn: cluster.arn,
+    clusterName: cluster.name,
+    status: 'ACTIVE',
+    registeredContainerInstancesCount: 0,
+    runningTasksCount: runningCount,
+    pendingTasksCount: pendingCount,
+    activeServicesCount: [...cluster.services.values()].filter((s) => s.status === 'ACTIVE').length,
+    statistics: [],
+    tags: includeTags ? cluster.tags : undefined,
+    settings: [{ name: 'containerInsights', value: 'disabled' }],
+    capacityProviders: [],
+    defaultCapacityProviderStrategy: [],
+  };
+}
+
+export function serviceView(
+  cluster: ClusterState,
+  service: ServiceState,
+  accountId: string,
+  includeTags = false,
+): Service {
+  const tasks = [...cluster.tasks.values()].filter((t) => t.serviceName === service.name);
+  return {
+    serviceArn: service.arn,
+    serviceName: service.name,
+    clusterArn: cluster.arn,
+    loadBalancers: service.loadBalancers,
+    serviceRegistries: service.serviceRegistries,
+    status: service.status,
+    desiredCount: service.desiredCount,
+    ...counts(tasks),
+    launchType: service.launchType,
+    platformVersion: service.platformVersion,
+    platformFamily: service.launchType === 'FARGATE' ? 'Linux' : undefined,
+    taskDefinition: service.taskDefinitionArn,
+    deploymentConfiguration: service.deploymentConfiguration,
+    deployments: service.deployments.map((d) =>
+      deploymentView(
+        d,
+        tasks.filter((t) => t.deploymentId === d.id),
+      ),
+    ),
+    roleArn: `arn:aws:iam::${accountId}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
+    events: service.events.map((e): ServiceEvent => ({
+      id: e.id,
+      createdAt: new Date(e.createdAt),
+      message: e.message,
+    })),
+    createdAt: new Date(service.createdAt),
+    placementConstraints: [],
+    placementStrategy: [],
+    networkConfiguration: service.networkConfiguration,
+    healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
+    schedulingStrategy: 'REPLICA',
+    deploymentController: { type: 'ECS' },
+    createdBy: service.createdBy,
+    enableECSManagedTags: service.enableECSManagedTags,
+    propagateTags: service.propagateTags as Service['propagateTags'],
+    enableExecuteCommand: service.enableExecuteCommand,
+    tags: includeTags ? service.tags : undefined,
+  };
+}
+
+function deploymentView(deployment: DeploymentState, tasks: TaskState[]): Deployment {
+  return {
+    id: deployment.id,
+    status: deployment.status,
+    taskDefinition: deployment.taskDefinitionArn,
+    desiredCount: deployment.desiredCount,
+    ...counts(tasks),
+    failedTasks: deployment.failedTasks,
+    createdAt: new Date(deployment.createdAt),
+    updatedAt: new Date(deployment.updatedAt),
+    launchType: deployment.launchType,
+    platformVersion: deployment.platformVersion,
+    platformFamily: deployment.launchType === 'FARGATE' ? 'Linux' : undefined,
+    networkConfiguration: deployment.networkConfiguration,
+    rolloutState: deployment.rolloutState,
+    rolloutStateReason: deployment.rolloutStateReason,
+  };
+}
+
+export function taskView(cluster: ClusterState, task: TaskState, includeTags = false): Task {
+  const fargate = task.launchType === 'FARGATE';
+  return {
+    attachments: [],
+    availabilityZone: task.availabilityZone,
+    clusterArn: cluster.arn,
+    connectivity: task.times.connectivityAt === undefined ? undefined : 'CONNECTED',
+    connectivityAt: date(task.times.connectivityAt),
+    containers: task.containers.map((c) => containerView(task, c)),
+    cpu: task.cpu,
+    createdAt: date(task.times.createdAt),
+    desiredStatus: task.desiredStatus,
+    enableExecuteCommand: false,
+    executionStoppedAt: date(task.times.executionStoppedAt),
+    group: task.group,
+    healthStatus: task.healthStatus,
+    lastStatus: task.lastStatus,
+    launchType: task.launchType,
+    memory: task.memory,
+    overrides: task.overrides ?? { containerOverrides: [], inferenceAcceleratorOverrides: [] },
+    platformVersion: fargate ? '1.4.0' : undefined,
+    platformFamily: fargate ? 'Linux' : undefined,
+    pullStartedAt: date(task.times.pullStartedAt),
+    pullStoppedAt: date(task.times.pullStoppedAt),
+    startedAt: date(task.times.startedAt),
+    startedBy: task.startedBy,
+    stopCode: task.stopCode as Task['stopCode'],
+    stoppedAt: date(task.times.stoppedAt),
+    stoppedReason: task.stoppedReason,
+    stoppingAt: date(task.times.stoppingAt),
+    tags: includeTags ? task.tags : undefined,
+    taskArn: task.arn,
+    taskDefinitionArn: task.taskDefinitionArn,
+    version: task.version,
+  };
+}
+
+function containerView(task: TaskState, container: ContainerState): Container {
+  return {
+    containerArn: container.arn,
+    taskArn: task.arn,
+    name: container.name,
+    image: container.image,
+    runtimeId: container.lastStatus === 'PENDING' ? undefined : container.runtimeId,
+    lastStatus: container.lastStatus,
+    exitCode: container.exitCode,
+    reason: container.reason,
+    networkBindings: [],
+    networkInterfaces: [],
+    healthStatus: container.healthStatus,
+    cpu: String(container.cpu ?? 0),
+    memory: container.memory === undefined ? undefined : String(container.memory),
+    memoryReservation:
+      container.memoryReservation === undefined ? undefined : String(container.memoryReservation),
+  };
+}

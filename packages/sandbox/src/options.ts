@@ -1,0 +1,78 @@
+import type { ScenarioName } from './scenarios';
+
+export interface SandboxOptions {
+  /** 0 picks a free port (default). */
+  port?: number;
+  /** Simulated seconds per real second (default 1). */
+  speed?: number;
+  /** Real milliseconds between simulation steps (default 20). */
+  tickMs?: number;
+  region?: string;
+  accountId?: string;
+  /** Clusters that exist from the start (default ['default']). */
+  clusters?: string[];
+  /** Seed of the random numbers behind faults and generated ids. */
+  seed?: number;
+}
+
+export interface FaultOptions {
+  /** Probability (0..1) of answering ThrottlingException. */
+  throttleRate?: number;
+  /** Probability (0..1) of answering a 500 or 503 server error. */
+  serverErrorRate?: number;
+  /** Delay added before answering. */
+  latencyMs?: number;
+  /** Operations the faults apply to (default: every AWS operation). */
+  operations?: string[];
+}
+
+export interface DeploymentMark {
+  cluster: string;
+  service: string;
+  deploymentId: string;
+  rolloutState: 'COMPLETED' | 'FAILED';
+  /** Date.now() when the simulation set the rollout state. */
+  at: number;
+}
+
+export interface Sandbox {
+  url: string;
+  port: number;
+  setScenario(image: string, scenario: ScenarioName): void;
+  setFaults(faults: FaultOptions): void;
+  calls(): Record<string, number>;
+  resetCalls(): void;
+  marks(): DeploymentMark[];
+  stop(): Promise<void>;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  speed: number;
+  tickMs: number;
+  region: string;
+  accountId: string;
+  clusters: string[];
+  seed: number;
+}
+
+export function resolveOptions(options: SandboxOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    port: options.port ?? 0,
+    speed: options.speed ?? 1,
+    tickMs: options.tickMs ?? 20,
+    region: options.region ?? 'us-east-1',
+    accountId: options.accountId ?? '123456789012',
+    clusters: options.clusters ?? ['default'],
+    seed: options.seed ?? 1,
+  };
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
+    throw new Error(`Sandbox option port must be an integer from 0 to 65535, got ${options.port}`);
+  }
+  if (!(resolved.speed > 0)) throw new Error(`Sandbox option speed must be above 0, got ${options.speed}`);
+  if (!(resolved.tickMs > 0)) throw new Error(`Sandbox option tickMs must be above 0, got ${options.tickMs}`);
+  if (!/^\d{12}$/.test(resolved.accountId)) {
+    throw new Error(`Sandbox option accountId must be 12 digits, got ${options.accountId}`);
+  }
+  return resolved;
+}

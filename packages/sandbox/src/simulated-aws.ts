@@ -1,0 +1,74 @@
+import { SimClock } from './clock';
+import { EcsArns } from './ecs/arns';
+import { EcsState } from './ecs/model';
+import { ecsOperations } from './ecs/operations';
+import { Simulation } from './ecs/simulation';
+import { AwsError } from './http/aws-error';
+import type { OperationTable } from './http/operation';
+import { logsOperations } from './logs/operations';
+import { LogStore } from './logs/store';
+import type { DeploymentMark } from './options';
+import { SeededRandom } from './random';
+import { ScenarioBook, type ScenarioName } from './scenarios';
+
+export interface SimulatedAwsSettings {
+  region: string;
+  accountId: string;
+  clusters: string[];
+  seed: number;
+  /** Wall clock for timestamps (default Date.now). */
+  wallClock?: () => number;
+}
+
+/**
+ * The sandbox without HTTP or timers: the same ECS and CloudWatch Logs operations, on a clock that only
+ * moves when `advance` is called. startSandbox serves one of these; unit tests drive one directly.
+ */
+export interface SimulatedAws {
+  readonly ecsOperations: OperationTable;
+  readonly logsOperations: OperationTable;
+  /** Runs an ECS or CloudWatch Logs operation; failures throw an AwsError named after the error type. */
+  call<Output = Record<string, unknown>>(operation: string, input?: object): Output;
+  advance(simulatedSeconds: number): void;
+  readonly simulatedSeconds: number;
+  setScenario(image: string, scenario: ScenarioName): void;
+  marks(): DeploymentMark[];
+}
+
+export function createSimulatedAws(settings: SimulatedAwsSettings): SimulatedAws {
+  const clock = new SimClock(settings.wallClock);
+  const state = new EcsState(new EcsArns(settings.region, settings.accountId));
+  for (const name of settings.clusters) state.createCluster(name);
+  const logs = new LogStore(() => clock.wallNow());
+  const scenarios = new ScenarioBook();
+  const simulation = new Simulation({
+    state,
+    clock,
+    logs,
+    scenarios,
+    random: new SeededRandom(settings.seed ^ 0x5eed),
+  });
+  const ecs = ecsOperations({ state, simulation });
+  const cloudWatchLogs = logsOperations({
+    store: logs,
+    region: settings.region,
+    accountId: settings.accountId,
+  });
+
+  return {
+    ecsOperations: ecs,
+    logsOperations: cloudWatchLogs,
+    call<Output>(operation: string, input: object = {}): Output {
+      const handler = ecs[operation] ?? cloudWatchLogs[operation];
+      if (!handler)
+        throw new AwsError('UnknownOperationException', `The sandbox does not simulate ${operation}`);
+      return handler(input) as Output;
+    },
+    advance: (seconds) => simulation.advance(seconds),
+    get simulatedSeconds() {
+      return clock.seconds;
+    },
+    setScenario: (image, scenario) => scenarios.set(image, scenario),
+    marks: () => simulation.marks,
+  };
+}

@@ -1,0 +1,25 @@
+/** Simulated seconds each step of a task's life takes. */
+export const TIMING = {
+  provisioningSeconds: 10,
+  pendingSeconds: 20,
+  /**
+   * After RUNNING, until a container health check reports HEALTHY (or UNHEALTHY); a task without a health
+   * check must stay RUNNING this long before it counts as healthy.
+   */
+  healthCheckSeconds: 15,
+  /** From the stop decision until the task reaches STOPPED. */
+  stoppingSeconds: 5,
+  /** Multiplies provisioning and pending for the slow-start scenario. */
+  slowStartFactor: 4,
+  /** After RUNNING, until the crashing container exits. */
+  crashAfterSeconds: 5,
+  /** After RUNNING, until the container is killed for memory. */
+  oomAfterSeconds: 8,
+  /** Into PENDING, until the secrets cannot be fetched. */
+  secretsFailAfterSeconds: 5,
+} as const;
+
+/** ECS's documented circuit-breaker threshold: 0.5 × desired count, at least 3, at most 200. */
+export function circuitBreakerThreshold(desiredCount: number): number {
+  return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));
+}

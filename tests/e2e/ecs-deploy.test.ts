@@ -1,0 +1,270 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import { Sandbox, startSandbox } from '@slipway/sandbox';
+import { stringify } from 'yaml';
+import { runAction } from '../helpers/action';
+import { waitUntil } from '../helpers/ports';
+import {
+  createStableService,
+  describeService,
+  ecsClient,
+  REGISTRY,
+  testTaskDefinition,
+} from '../helpers/ecs';
+
+let sandbox: Sandbox;
+let ecs: ECSClient;
+const CLUSTER = 'e2e';
+
+const definition = testTaskDefinition;
+const service = (name: string, breaker = true, desiredCount = 2) =>
+  createStableService(ecs, name, { cluster: CLUSTER, breaker, desiredCount });
+const liveTaskDefinition = async (name: string) =>
+  (await describeService(ecs, CLUSTER, name))?.taskDefinition;
+
+const deploy = (inputs: Record<string, string>) =>
+  runAction('ecs-deploy', { cluster: CLUSTER, timeout: '60', ...inputs }, { endpoint: sandbox.url });
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ speed: 100, clusters: [CLUSTER] });
+  ecs = ecsClient(sandbox.url);
+});
+afterAll(() => sandbox?.stop());
+
+test('a healthy image deploys: new revision, verdict, outputs and summary', async () => {
+  const before = await service('web');
+  const run = await deploy({ services: 'web', images: `app=${REGISTRY}/web:v2` });
+  expect(run.errors).toEqual([]);
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs.status).toBe('SUCCEEDED');
+  expect(run.outputs['previous-task-definition-arn']).toBe(before);
+  expect(run.outputs['task-definition-arn']).toMatch(/task-definition\/web:2$/);
+  expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\/\d+$/);
+  expect(await liveTaskDefinition('web')).toBe(run.outputs['task-definition-arn']);
+  const deployed = await ecs.send(
+    new DescribeTaskDefinitionCommand({ taskDefinition: 'web:2', include: ['TAGS'] }),
+  );
+  expect(deployed.taskDefinition?.containerDefinitions?.map((c) => c.image)).toEqual([
+    `${REGISTRY}/web:v2`,
+    'public.ecr.aws/nginx/nginx:1.27',
+  ]);
+  expect(deployed.tags).toEqual([{ key: 'team', value: 'e2e' }]);
+  expect(JSON.parse(run.outputs.results!)).toEqual([
+    expect.objectContaining({ service: 'web', status: 'SUCCEEDED', registered: true }),
+  ]);
+  expect(run.summary).toMatch(/\| web \| 1 → 2 \|.*\| ✅ succeeded \|/);
+  expect(run.summary).toContain('containerDefinitions[app].image');
+});
+
+test.concurrent.each([
+  ['crash', 'ROLLED_BACK', /The app exited with code 1 \(container app\)/, 'SLW-ECS-011'],
+  ['unhealthy', 'ROLLED_BACK', /failed its health check/, 'SLW-ECS-011'],
+  ['oom', 'ROLLED_BACK', /ran out of memory/, 'SLW-ECS-011'],
+  ['pull-fail', 'ROLLED_BACK', /could not pull the image/, 'SLW-ECS-011'],
+  ['secrets-denied', 'ROLLED_BACK', /could not read its secrets/, 'SLW-ECS-011'],
+])(
+  '%s: caught, diagnosed, and the circuit breaker’s rollback reported as the failure it is',
+  async (scenario, status, cause, code) => {
+    const name = `cb-${scenario}`;
+    const before = await service(name);
+    const run = await deploy({ services: name, images: `app=${REGISTRY}/app:${scenario}-v2` });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.status).toBe(status);
+    expect(run.errors[0]).toContain(`title=${code}`);
+    expect(run.errors[0]).toMatch(cause);
+    expect(run.summary).toMatch(cause);
+    expect(run.summary).toMatch(/\*\*Remedy:\*\*/);
+    expect(run.summary).toMatch(/Stop code/);
+    expect(run.summary).toMatch(/circuit breaker/i);
+    // ECS (the sandbox) rolls the service back; we must not register or deploy anything more.
+    await waitUntil(async () => (await liveTaskDefinition(name)) === before, {
+      timeoutMs: 10_000,
+      what: `${name} back on revision 1`,
+    });
+  },
+);
+
+test('a crash leaves its log tail and stop details in the summary', async () => {
+  await service('logs-crash');
+  const run = await deploy({ services: 'logs-crash', images: `app=${REGISTRY}/logs-crash:crash-v2` });
+  expect(run.exitCode).toBe(1);
+  expect(run.summary).toMatch(/EssentialContainerExited/);
+  expect(run.summary).toMatch(/Log tail of task/);
+  expect(run.summary).toMatch(/app: exit 1/);
+});
+
+test('without a circuit breaker, failed tasks fail the deployment and we roll back ourselves', async () => {
+  const before = await service('no-breaker', false);
+  const run = await deploy({ services: 'no-breaker', images: `app=${REGISTRY}/no-breaker:crash-v2` });
+  expect(run.exitCode).toBe(1);
+  expect(run.outputs.status).toBe('FAILED');
+  expect(run.errors[0]).toContain('title=SLW-ECS-010');
+  const [result] = JSON.parse(run.outputs.results!);
+  expect(result.rollback).toMatchObject({ status: 'SUCCEEDED', taskDefinitionArn: before });
+  expect(run.summary).toMatch(/\*\*Rollback\*\* to revision 1: ✅ succeeded/);
+  expect(await liveTaskDefinition('no-breaker')).toBe(before);
+});
+
+test('rollback-on-failure: false leaves the failed revision deployed', async () => {
+  await service('no-rollback', false);
+  const run = await deploy({
+    services: 'no-rollback',
+    images: `app=${REGISTRY}/no-rollback:crash-v2`,
+    'rollback-on-failure': 'false',
+  });
+  expect(run.exitCode).toBe(1);
+  expect(JSON.parse(run.outputs.results!)[0].rollback).toBeUndefined();
+  expect(await liveTaskDefinition('no-rollback')).toBe(run.outputs['task-definition-arn']);
+});
+
+test('a slow starter succeeds within its timeout', async () => {
+  await service('slow');
+  const run = await deploy({ services: 'slow', images: `app=${REGISTRY}/slow:slow-v2` });
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs.status).toBe('SUCCEEDED');
+});
+
+test('a timeout is a failure with a rollback', async () => {
+  const before = await service('too-slow', false);
+  const run = await deploy({
+    services: 'too-slow',
+    images: `app=${REGISTRY}/too-slow:slow-v2`,
+    timeout: '1',
+  });
+  expect(run.exitCode).toBe(1);
+  expect(run.outputs.status).toBe('TIMED_OUT');
+  expect(run.errors[0]).toContain('title=SLW-ECS-013');
+  expect(await liveTaskDefinition('too-slow')).toBe(before);
+});
+
+test('many services deploy in parallel in one step, one registration per family', async () => {
+  const names = Array.from({ length: 12 }, (_, i) => `fleet-${i}`);
+  await Promise.all(names.map((name) => service(name, true, 1)));
+  sandbox.resetCalls();
+  const run = await deploy({ services: names.join('\n'), images: `app=${REGISTRY}/fleet:v2` });
+  expect(run.exitCode).toBe(0);
+  const results = JSON.parse(run.outputs.results!);
+  expect(results.map((r: { status: string }) => r.status)).toEqual(names.map(() => 'SUCCEEDED'));
+  for (const name of names) expect(await liveTaskDefinition(name)).toMatch(new RegExp(`/${name}:2$`));
+  expect(sandbox.calls().RegisterTaskDefinition).toBe(12);
+  expect(sandbox.calls().UpdateService).toBe(12);
+});
+
+test('nothing changed: no revision, no deployment, and the summary says so', async () => {
+  await service('same');
+  sandbox.resetCalls();
+  const run = await deploy({ services: 'same', images: `app=${REGISTRY}/app:v1` });
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs.status).toBe('UNCHANGED');
+  expect(sandbox.calls().RegisterTaskDefinition ?? 0).toBe(0);
+  expect(sandbox.calls().UpdateService ?? 0).toBe(0);
+  expect(run.summary).toMatch(/nothing changed, so no revision was registered and no deployment started/);
+});
+
+test('a YAML task-definition file is rendered with images, env and secrets', async () => {
+  await service('from-file');
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-'));
+  const file = join(dir, 'task-definition.yaml');
+  await writeFile(file, stringify(definition('from-file', 'placeholder')));
+  const run = await deploy({
+    services: 'from-file',
+    'task-definition': file,
+    images: `app=${REGISTRY}/from-file:v3`,
+    env: 'app:LOG_LEVEL=debug',
+    secrets: 'app:API_KEY=arn:aws:ssm:us-east-1:123456789012:parameter/api-key',
+  });
+  expect(run.exitCode).toBe(0);
+  const app = (
+    await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: run.outputs['task-definition-arn'] }))
+  ).taskDefinition?.containerDefinitions?.[0];
+  expect(app?.image).toBe(`${REGISTRY}/from-file:v3`);
+  expect(app?.environment).toEqual([{ name: 'LOG_LEVEL', value: 'debug' }]);
+  expect(app?.secrets?.map((s) => s.name)).toEqual(['DB_PASSWORD', 'API_KEY']);
+});
+
+test('an existing revision deploys as it is (promotion and rollback), and keep-revisions prunes old ones', async () => {
+  const first = await service('pinned');
+  for (const tag of ['v2', 'v3', 'v4']) {
+    await ecs.send(new RegisterTaskDefinitionCommand(definition('pinned', `${REGISTRY}/pinned:${tag}`)));
+  }
+  const run = await deploy({ services: 'pinned', 'task-definition-arn': 'pinned:3', 'keep-revisions': '2' });
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs['task-definition-arn']).toMatch(/pinned:3$/);
+  expect(run.outputs['previous-task-definition-arn']).toBe(first);
+  const active = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'pinned', status: 'ACTIVE' }));
+  // Newest two (3 and 4) kept, revision 1 kept because the service ran it just before; 2 pruned.
+  expect(active.taskDefinitionArns?.map((arn) => arn.split(':').pop()).sort()).toEqual(['1', '3', '4']);
+});
+
+describe('bad input: a clear error, exit 1, nothing registered or updated', () => {
+  let badFile: string;
+  beforeAll(async () => {
+    await service('guarded');
+    badFile = join(await mkdtemp(join(tmpdir(), 'slipway-e2e-')), 'broken.json');
+    await writeFile(badFile, '{"family": "guarded", ');
+  });
+
+  test.each<[string, Record<string, string>, string, RegExp]>([
+    [
+      'malformed ARN',
+      { services: 'guarded', 'task-definition-arn': 'arn:aws:ecs:us-east-1:1:task/x' },
+      'SLW-ECS-001',
+      /task-definition-arn/,
+    ],
+    [
+      'unknown container',
+      { services: 'guarded', images: 'web=nginx:1' },
+      'SLW-ECS-002',
+      /container "web".*containers: app, sidecar/,
+    ],
+    ['bad JSON', { services: 'guarded', 'task-definition': '__BAD__' }, 'SLW-ECS-003', /not valid JSON/],
+    [
+      'negative timeout',
+      { services: 'guarded', images: 'app=x:1', timeout: '-5' },
+      'SLW-KIT-001',
+      /Input "timeout" is below 1: got "-5"/,
+    ],
+    [
+      'unknown service',
+      { services: 'guarded\nghost', images: 'app=x:1' },
+      'SLW-ECS-006',
+      /"ghost" not found/,
+    ],
+    [
+      'missing cluster',
+      { services: 'guarded', images: 'app=x:1', cluster: 'nope' },
+      'SLW-ECS-005',
+      /cluster "nope" was not found/,
+    ],
+    [
+      'no cluster input',
+      { services: 'guarded', images: 'app=x:1', cluster: '' },
+      'SLW-KIT-002',
+      /Input "cluster" is required/,
+    ],
+    [
+      'bad boolean',
+      { services: 'guarded', images: 'app=x:1', wait: 'yes' },
+      'SLW-KIT-001',
+      /Input "wait" is not a boolean/,
+    ],
+  ])('%s', async (_name, inputs, code, message) => {
+    sandbox.resetCalls();
+    const withFile = Object.fromEntries(
+      Object.entries(inputs).map(([k, v]) => [k, v === '__BAD__' ? badFile : v]),
+    );
+    const run = await deploy(withFile);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain(`title=${code}`);
+    expect(run.errors[0]).toMatch(message);
+    expect(sandbox.calls().RegisterTaskDefinition ?? 0).toBe(0);
+    expect(sandbox.calls().UpdateService ?? 0).toBe(0);
+  });
+});

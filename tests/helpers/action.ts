@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { awsChildEnv } from './env';
+
+export interface ActionRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  /** The `::error …::` annotations the step printed. */
+  errors: string[];
+  durationMs: number;
+}
+
+const root = join(__dirname, '..', '..');
+
+/** Runs a committed bundle, dist/<action>/index.js, as the runner does: inputs as INPUT_* variables. */
+export async function runAction(
+  action: string,
+  inputs: Record<string, string>,
+  options: { endpoint: string; env?: Record<string, string>; cwd?: string },
+): Promise<ActionRun> {
+  const dir = await mkdtemp(join(tmpdir(), `slipway-${action}-`));
+  const outputFile = join(dir, 'output');
+  const summaryFile = join(dir, 'summary.md');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const inputEnv = Object.fromEntries(
+    Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]),
+  );
+  const started = Date.now();
+  try {
+    const child = spawn(process.execPath, [join(root, 'dist', action, 'index.js')], {
+      cwd: options.cwd ?? root,
+      env: awsChildEnv(options.endpoint, {
+        GITHUB_OUTPUT: outputFile,
+        GITHUB_STEP_SUMMARY: summaryFile,
+        GITHUB_STATE: join(dir, 'state'),
+        RUNNER_TEMP: dir,
+        ...inputEnv,
+        ...options.env,
+      }),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return {
+      exitCode,
+      stdout,
+      stderr,
+      outputs: parseOutputs(await readFile(outputFile, 'utf8')),
+      summary: await readFile(summaryFile, 'utf8'),
+      errors: stdout.split('\n').filter((line) => line.startsWith('::error')),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Reads the runner's GITHUB_OUTPUT file format: `name<<delimiter`, value lines, `delimiter`. */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
+    outputs[match[1]!] = value.join('\n');
+  }
+  return outputs;
+}

@@ -1,0 +1,100 @@
+import {
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RegisterTaskDefinitionCommandInput,
+} from '@aws-sdk/client-ecs';
+import { waitUntil } from './ports';
+
+export const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+
+export function ecsClient(endpoint: string): ECSClient {
+  return new ECSClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  });
+}
+
+/** A Fargate task definition with a health-checked, awslogs-logging app container and a sidecar. */
+export function testTaskDefinition(family: string, image: string): RegisterTaskDefinitionCommandInput {
+  return {
+    family,
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+    containerDefinitions: [
+      {
+        name: 'app',
+        image,
+        essential: true,
+        portMappings: [{ containerPort: 8000 }],
+        healthCheck: {
+          command: ['CMD-SHELL', 'curl -f http://localhost:8000/health'],
+          interval: 10,
+          retries: 3,
+        },
+        secrets: [
+          {
+            name: 'DB_PASSWORD',
+            valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf',
+          },
+        ],
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: {
+            'awslogs-group': `/ecs/${family}`,
+            'awslogs-region': 'us-east-1',
+            'awslogs-stream-prefix': 'ecs',
+          },
+        },
+      },
+      { name: 'sidecar', image: 'public.ecr.aws/nginx/nginx:1.27', essential: false },
+    ],
+    tags: [{ key: 'team', value: 'e2e' }],
+  };
+}
+
+export interface ServiceOptions {
+  cluster: string;
+  breaker?: boolean;
+  desiredCount?: number;
+  image?: string;
+}
+
+/** A service on revision 1 of its own family, once its first rollout has completed. Returns that ARN. */
+export async function createStableService(
+  ecs: ECSClient,
+  name: string,
+  options: ServiceOptions,
+): Promise<string> {
+  const breaker = options.breaker ?? true;
+  const registered = await ecs.send(
+    new RegisterTaskDefinitionCommand(testTaskDefinition(name, options.image ?? `${REGISTRY}/app:v1`)),
+  );
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: options.cluster,
+      serviceName: name,
+      taskDefinition: registered.taskDefinition!.taskDefinitionArn,
+      desiredCount: options.desiredCount ?? 2,
+      launchType: 'FARGATE',
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: breaker, rollback: breaker } },
+    }),
+  );
+  await waitUntil(
+    async () => {
+      const svc = await describeService(ecs, options.cluster, name);
+      return svc?.deployments?.length === 1 && svc.deployments[0]?.rolloutState === 'COMPLETED';
+    },
+    { timeoutMs: 60_000, what: `service ${name} to be stable` },
+  );
+  return registered.taskDefinition!.taskDefinitionArn!;
+}
+
+export async function describeService(ecs: ECSClient, cluster: string, name: string) {
+  return (await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services?.[0];
+}
