@@ -45,9 +45,11 @@ async function fleet(sandbox: Sandbox, size: number): Promise<string[]> {
   return names;
 }
 
-/** When the last of our deployments reached its rollout verdict, by the sandbox's own clock. */
-function lastMark(sandbox: Sandbox, names: string[], expected: string): number {
-  const marks = sandbox.marks().filter((m) => names.includes(m.service) && m.rolloutState === expected);
+/** When the last of the given services' deployments started after `since` reached `expected`. */
+function lastMark(sandbox: Sandbox, names: string[], expected: string, since: number): number {
+  const marks = sandbox
+    .marks()
+    .filter((m) => names.includes(m.service) && m.rolloutState === expected && m.at >= since);
   const first = new Map<string, number>();
   for (const mark of marks) if (!first.has(mark.service)) first.set(mark.service, mark.at);
   if (first.size !== names.length)
@@ -57,6 +59,7 @@ function lastMark(sandbox: Sandbox, names: string[], expected: string): number {
 
 async function slipway(sandbox: Sandbox, size: number, c: Case): Promise<Sample> {
   const names = await fleet(sandbox, size);
+  const started = Date.now();
   const run = await runAction(
     'ecs-deploy',
     { cluster: CLUSTER, services: names.join('\n'), images: `app=${c.image}`, timeout: '600' },
@@ -68,7 +71,7 @@ async function slipway(sandbox: Sandbox, size: number, c: Case): Promise<Sample>
   ].map((m) => Number(m[1]));
   const status = run.outputs.status;
   return {
-    latencyMs: exitedAt - lastMark(sandbox, names, c.expected),
+    latencyMs: exitedAt - lastMark(sandbox, names, c.expected, started),
     correct:
       c.expected === 'COMPLETED'
         ? run.exitCode === 0 && status === 'SUCCEEDED'
@@ -80,6 +83,7 @@ async function slipway(sandbox: Sandbox, size: number, c: Case): Promise<Sample>
 async function awsCliWaiter(sandbox: Sandbox, size: number, c: Case): Promise<Sample> {
   const names = await fleet(sandbox, size);
   const env = awsChildEnv(sandbox.url);
+  const started = Date.now();
   const aws = (args: string[]) => promisify(execFile)('aws', args, { env });
   // What the seeds' scripts do: register a revision with the new image, update-service, wait.
   const ecs = ecsClient(sandbox.url);
@@ -103,7 +107,7 @@ async function awsCliWaiter(sandbox: Sandbox, size: number, c: Case): Promise<Sa
   const exitedAt = Date.now();
   const succeeded = exits.every((code) => code === 0);
   return {
-    latencyMs: exitedAt - lastMark(sandbox, names, c.expected),
+    latencyMs: exitedAt - lastMark(sandbox, names, c.expected, started),
     // The waiter only knows "stable": after a circuit-breaker rollback the old revision is stable again.
     correct: c.expected === 'COMPLETED' ? succeeded : !succeeded,
   };
