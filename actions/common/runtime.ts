@@ -27,6 +27,19 @@ export async function writeSummary(markdown: string): Promise<void> {
 }
 
 /**
+ * Runs `main`, or `post` when the runner calls the same bundle again as the post step (told apart by
+ * state, as the runner only gives state to the post step of the step that saved it).
+ */
+export function runMainOrPost(main: () => Promise<void>, post: () => Promise<void>): Promise<void> {
+  if (core.getState('isPost') === 'true') {
+    // A post step cleans up: it warns and never fails the job.
+    return post().catch((error: unknown) => core.warning(`Cleanup failed: ${(error as Error).message}`));
+  }
+  core.saveState('isPost', 'true');
+  return runStep(main);
+}
+
+/**
  * Runs an action body: anything thrown becomes an error annotation with its code and remedy and a
  * failed step (exit code 1 once output is flushed; never process.exit).
  */

@@ -28,6 +28,7 @@ export async function runAction(
   const summaryFile = join(dir, 'summary.md');
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
+  await writeFile(join(dir, 'state'), '');
   const inputEnv = Object.fromEntries(
     Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]),
   );

@@ -7,3 +7,4 @@ export * from './state';
 export * from './clock';
 export * from './retry';
 export * from './aws';
+export * from './exec';

@@ -1,0 +1,52 @@
+import * as github from '@actions/github';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { dockerLogout, publish, publishOutputs, publishSummary, readPublishRequest } from '@slipway/ecr';
+import { awsClient, stateSlot } from '@slipway/kit';
+import { z } from 'zod';
+import {
+  actionInputs,
+  actionLogger,
+  actionSecrets,
+  actionState,
+  runMainOrPost,
+  setOutputs,
+  writeSummary,
+} from '../common/runtime';
+
+const loggedIn = stateSlot('logged-in', z.array(z.string()));
+
+export function run(): Promise<void> {
+  return runMainOrPost(main, post);
+}
+
+async function main(): Promise<void> {
+  const request = readPublishRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd());
+  const { context } = github;
+  const registries: string[] = [];
+  const published = await publish(request, {
+    ecr: () => awsClient(ECRClient, { region: request.region }),
+    git: {
+      eventName: context.eventName,
+      sha: context.sha,
+      ref: context.ref,
+      pullRequest: context.payload.pull_request
+        ? { number: context.payload.pull_request.number, headSha: context.payload.pull_request.head.sha }
+        : undefined,
+    },
+    sourceUrl: process.env.GITHUB_REPOSITORY
+      ? `${context.serverUrl}/${process.env.GITHUB_REPOSITORY}`
+      : undefined,
+    secrets: actionSecrets(),
+    logger: actionLogger,
+    onLogin: (registry) => {
+      registries.push(registry);
+      loggedIn.save(actionState, registries);
+    },
+  });
+  setOutputs(publishOutputs(published));
+  await writeSummary(publishSummary(published));
+}
+
+async function post(): Promise<void> {
+  await dockerLogout(loggedIn.load(actionState) ?? [], actionLogger);
+}
