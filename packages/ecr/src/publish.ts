@@ -70,7 +70,7 @@ export async function publish(request: PublishRequest, context: PublishContext):
 
   const source = request.promoteFrom ? parseSource(request.promoteFrom, request.repository) : undefined;
   const sameRepository = !source || source.repository === request.repository;
-  const lookups = [...(source && sameRepository ? [source.reference] : []), ...tags];
+  const lookups = [...new Set([...(source && sameRepository ? [source.reference] : []), ...tags])];
   const existing = await store.manifests(request.repository, lookups);
 
   let image: Manifest | undefined;
@@ -94,6 +94,18 @@ export async function publish(request: PublishRequest, context: PublishContext):
   let result: PublishResult;
   if (image) {
     const missing = tags.filter((tag) => existing.get(tag)?.digest !== image!.digest);
+    const taken = immutable ? missing.filter((tag) => existing.has(tag)) : [];
+    if (taken.length) {
+      // Checked before any PutImage, so a refused promotion leaves the repository as it was.
+      throw new SlipwayError(
+        ECR.TAG_TAKEN,
+        `Tag(s) ${taken.map((t) => `"${t}"`).join(', ')} in ${request.repository} already name another image, and the repository's tags are IMMUTABLE.`,
+        {
+          remedy:
+            'Tag this build differently (the commit tag is unique), or delete the old image if it was a mistake.',
+        },
+      );
+    }
     for (const tag of missing) await store.tag(request.repository, tag, image);
     result = missing.length ? 'retagged' : 'present';
     context.logger.info(

@@ -51,15 +51,24 @@ export class EcrStore implements ImageStore {
         acceptedMediaTypes: MANIFEST_TYPES,
       }),
     );
-    for (const image of answer.images ?? []) {
-      const manifest = {
+    const images = (answer.images ?? []).map((image) => ({
+      tag: image.imageId?.imageTag,
+      manifest: {
         digest: image.imageId?.imageDigest ?? '',
         mediaType: image.imageManifestMediaType ?? MANIFEST_TYPES[0]!,
         body: image.imageManifest ?? '',
-      };
-      const reference = image.imageId?.imageTag ?? manifest.digest;
-      found.set(reference, manifest);
-      if (references.includes(manifest.digest)) found.set(manifest.digest, manifest);
+      },
+    }));
+    const missing = new Set(
+      (answer.failures ?? []).map((f) => f.imageId?.imageTag ?? f.imageId?.imageDigest),
+    );
+    for (const reference of references.filter((r) => !missing.has(r))) {
+      // ECR echoes the requested tag; some ECR-compatible servers answer with another tag of the same
+      // image, which is still unambiguous when every answer is one image.
+      const match =
+        images.find((i) => i.tag === reference || i.manifest.digest === reference) ??
+        (new Set(images.map((i) => i.manifest.digest)).size === 1 ? images[0] : undefined);
+      if (match) found.set(reference, match.manifest);
     }
     return found;
   }

@@ -1,0 +1,167 @@
+import {
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetLifecyclePolicyCommand,
+  PutImageCommand,
+  BatchGetImageCommand,
+} from '@aws-sdk/client-ecr';
+import { ensureRepository, publish, PublishRequest } from '@slipway/ecr';
+import { memoryLogger, Secrets } from '@slipway/kit';
+import { MotoServer, startMoto } from '../helpers/moto';
+
+let moto: MotoServer;
+let ecr: ECRClient;
+let calls: string[];
+const SHA = '1234567abcdef1234567abcdef1234567abcdef0';
+
+beforeAll(async () => {
+  moto = await startMoto();
+  ecr = new ECRClient({
+    region: 'us-east-1',
+    endpoint: moto.url,
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  });
+  ecr.middlewareStack.add(
+    (next, context) => (args) => {
+      calls.push(context.commandName!.replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+});
+afterAll(() => moto?.stop());
+beforeEach(() => (calls = []));
+
+/** A pushed image, as far as ECR's API can tell: a manifest under a tag. */
+function manifest(seed: string): string {
+  const digest = (c: string) => `sha256:${c.repeat(64).slice(0, 64)}`;
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: 100, digest: digest(seed) },
+    layers: [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 2048, digest: digest(`${seed}f`) },
+    ],
+  });
+}
+
+const request = (r: Partial<PublishRequest>): PublishRequest => ({
+  repository: 'app',
+  mutability: 'MUTABLE',
+  requestedTags: [],
+  build: {
+    context: '/nowhere',
+    dockerfile: '/nowhere/Dockerfile',
+    platforms: ['linux/amd64'],
+    buildArgs: [],
+    secrets: [],
+    labels: [],
+  },
+  cache: false,
+  ...r,
+});
+const context = (ref = 'refs/heads/main') => ({
+  ecr: () => ecr,
+  git: { eventName: 'push', sha: SHA, ref },
+  secrets: new Secrets(),
+  logger: memoryLogger(),
+});
+
+test('a new repository gets scan on push, encryption, the environment’s mutability and the lifecycle policy', async () => {
+  const logger = memoryLogger();
+  const ensured = await ensureRepository(
+    ecr,
+    { name: 'prod/api', mutability: 'IMMUTABLE', keepImages: 10 },
+    logger,
+  );
+  expect(ensured).toMatchObject({ created: true, immutable: true });
+  const repo = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['prod/api'] })))
+    .repositories![0]!;
+  expect(repo.imageTagMutability).toBe('IMMUTABLE');
+  expect(repo.imageScanningConfiguration?.scanOnPush).toBe(true);
+  expect(repo.encryptionConfiguration?.encryptionType).toBe('AES256');
+  const policy = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'prod/api' }));
+  expect(JSON.parse(policy.lifecyclePolicyText!).rules).toHaveLength(2);
+});
+
+test('an existing repository with other settings is reported, never changed', async () => {
+  await ensureRepository(ecr, { name: 'legacy', mutability: 'MUTABLE' }, memoryLogger());
+  const logger = memoryLogger();
+  const ensured = await ensureRepository(ecr, { name: 'legacy', mutability: 'IMMUTABLE' }, logger);
+  expect(ensured.created).toBe(false);
+  expect(ensured.warnings.join('\n')).toMatch(/has MUTABLE tags, not IMMUTABLE; left as it is/);
+  expect(logger.lines.join('\n')).toMatch(/warning: Repository legacy has MUTABLE tags/);
+  const repo = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['legacy'] })))
+    .repositories![0]!;
+  expect(repo.imageTagMutability).toBe('MUTABLE');
+});
+
+test('skip-if-built: the commit’s image gets the missing tags by manifest; no login, no build', async () => {
+  await ensureRepository(ecr, { name: 'app', mutability: 'MUTABLE' }, memoryLogger());
+  await ecr.send(
+    new PutImageCommand({ repositoryName: 'app', imageManifest: manifest('a'), imageTag: 'sha-1234567' }),
+  );
+  calls = [];
+  const published = await publish(request({ environment: 'staging' }), context());
+  expect(published.result).toBe('retagged');
+  expect(published.tags).toEqual(['sha-1234567', 'main', 'staging']);
+  expect(calls).not.toContain('GetAuthorizationToken');
+  expect(calls.filter((c) => c === 'PutImage')).toHaveLength(2);
+  const tagged = await ecr.send(
+    new BatchGetImageCommand({ repositoryName: 'app', imageIds: [{ imageTag: 'staging' }] }),
+  );
+  expect(tagged.images?.[0]?.imageId?.imageDigest).toBe(published.digest);
+  expect(published.imageUri).toMatch(
+    /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/app@sha256:[0-9a-f]{64}$/,
+  );
+  expect(published.sizeBytes).toBe(2148);
+
+  calls = [];
+  const again = await publish(request({ environment: 'staging' }), context());
+  expect(again.result).toBe('present');
+  expect(calls).not.toContain('PutImage');
+});
+
+test('promotion retags the staging image for production in at most 3 ECR calls', async () => {
+  // Staging built the commit on main; production adds its environment tag to that very image.
+  await ensureRepository(ecr, { name: 'promo', mutability: 'MUTABLE' }, memoryLogger());
+  for (const tag of ['sha-7654321', 'main']) {
+    await ecr.send(
+      new PutImageCommand({ repositoryName: 'promo', imageManifest: manifest('b'), imageTag: tag }),
+    );
+  }
+  calls = [];
+  const promoted = await publish(
+    request({ repository: 'promo', environment: 'production', promoteFrom: 'sha-7654321' }),
+    {
+      ...context(),
+      git: { eventName: 'push', sha: '7654321'.padEnd(40, '0'), ref: 'refs/heads/main' },
+    },
+  );
+  expect(promoted.result).toBe('retagged');
+  expect(calls).toEqual(['DescribeRepositories', 'BatchGetImage', 'PutImage']);
+  expect(promoted.tags).toEqual(['sha-7654321', 'main', 'production']);
+});
+
+test('an IMMUTABLE repository keeps fixed tags, refuses to move one, and never takes latest', async () => {
+  await ensureRepository(ecr, { name: 'locked', mutability: 'IMMUTABLE' }, memoryLogger());
+  await ecr.send(
+    new PutImageCommand({ repositoryName: 'locked', imageManifest: manifest('c'), imageTag: 'sha-1234567' }),
+  );
+  await ecr.send(
+    new PutImageCommand({ repositoryName: 'locked', imageManifest: manifest('d'), imageTag: '3.0.0' }),
+  );
+  const promote = publish(request({ repository: 'locked', mutability: 'IMMUTABLE' }), {
+    ...context(),
+    git: { eventName: 'push', sha: SHA, ref: 'refs/tags/v3.0.0' },
+  });
+  await expect(promote).rejects.toMatchObject({ code: 'SLW-ECR-008' });
+
+  const { explicitTags } = await import('@slipway/ecr');
+  await expect(
+    publish(
+      request({ repository: 'locked', mutability: 'IMMUTABLE', requestedTags: explicitTags(['latest']) }),
+      context(),
+    ),
+  ).rejects.toMatchObject({ code: 'SLW-ECR-006' });
+});
