@@ -14,6 +14,8 @@ export interface CommandOptions {
   stdin?: string;
   /** Streams every output line here, for long builds. */
   logger?: Logger;
+  /** Aborting kills the command and everything it started (its process group). */
+  signal?: AbortSignal;
 }
 
 /** Runs a program without a shell; a signal-killed process counts as failed (exit code 128+n). */
@@ -23,7 +25,20 @@ export function runCommand(
   options: CommandOptions = {},
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
+    // Its own process group, so a cancel reaches the grandchildren a shell starts, too.
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: Boolean(options.signal),
+    });
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
+    options.signal?.addEventListener('abort', kill, { once: true });
     let stdout = '';
     let stderr = '';
     const stream = (chunk: Buffer, sink: 'stdout' | 'stderr') => {
@@ -36,6 +51,7 @@ export function runCommand(
     child.stderr.on('data', (chunk: Buffer) => stream(chunk, 'stderr'));
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', kill);
       const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
       resolve({ exitCode: code ?? 128 + (signal ? (signals[signal] ?? 1) : 1), stdout, stderr });
     });

@@ -1,0 +1,15 @@
+/** Stable error codes of the db domain; each is documented in docs/troubleshooting.md. */
+export const DB = {
+  UNREACHABLE: 'SLW-DB-001',
+  LOGIN_REJECTED: 'SLW-DB-002',
+  DATABASE_MISSING: 'SLW-DB-003',
+  INVALID_URL: 'SLW-DB-004',
+  INVALID_IDENTIFIER: 'SLW-DB-005',
+  NO_MIGRATIONS: 'SLW-DB-006',
+  CHECKSUM_MISMATCH: 'SLW-DB-007',
+  MIGRATION_FAILED: 'SLW-DB-008',
+  LOCK_TIMEOUT: 'SLW-DB-009',
+  RESET_NOT_CONFIRMED: 'SLW-DB-010',
+  PRODUCTION_RESET_REFUSED: 'SLW-DB-011',
+  INIT_FAILED: 'SLW-DB-012',
+} as const;

@@ -1,0 +1,179 @@
+import { Client, DatabaseError } from 'pg';
+import { Clock, ConfigurationError, SlipwayError, fullJitter, systemClock } from '@slipway/kit';
+import { DB } from './codes';
+import { INIT_INPUTS } from './inputs';
+import { reason } from './reason';
+
+export interface DbTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  ssl?: boolean;
+}
+
+/** How a target is named in messages and logs: host:port/database, never the credentials. */
+export function describeTarget(target: DbTarget, database = target.database): string {
+  return `${target.host}:${target.port}/${database}`;
+}
+
+/** postgres://user:password@host:port/database, each part URL-encoded. */
+export function connectionUrl(target: DbTarget): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  const credentials = `${encodeURIComponent(target.user)}:${encodeURIComponent(target.password)}`;
+  const url = `postgres://${credentials}@${host}:${target.port}/${encodeURIComponent(target.database)}`;
+  return target.ssl ? `${url}?sslmode=require` : url;
+}
+
+/** What a migration command needs to reach the target: DATABASE_URL and libpq's PG* variables. */
+export function pgEnv(target: DbTarget): Record<string, string> {
+  return {
+    DATABASE_URL: connectionUrl(target),
+    PGHOST: target.host,
+    PGPORT: String(target.port),
+    PGUSER: target.user,
+    PGPASSWORD: target.password,
+    PGDATABASE: target.database,
+    ...(target.ssl ? { PGSSLMODE: 'require' } : {}),
+  };
+}
+
+/** The inverse of connectionUrl; `sslmode=require` (or verify-*) turns ssl on. */
+export function targetFromUrl(url: string): DbTarget {
+  // The URL holds a password, so no message repeats it.
+  const invalid = (why: string) =>
+    new ConfigurationError(DB.INVALID_URL, `The database URL ${why}.`, {
+      remedy: 'Use postgres://user:password@host:port/database, with special characters URL-encoded.',
+    });
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid('is not a URL');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw invalid('does not start with postgres://');
+  }
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw invalid('has a malformed %-escape');
+    }
+  };
+  const target = {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(parsed.port || 5432),
+    user: decode(parsed.username),
+    password: decode(parsed.password),
+    database: decode(parsed.pathname.slice(1)),
+    ssl: /^(require|verify-ca|verify-full)$/.test(parsed.searchParams.get('sslmode') ?? ''),
+  };
+  if (!target.host || !target.user || !target.database) throw invalid('needs a host, a user and a database');
+  return target;
+}
+
+export interface ConnectOptions {
+  applicationName: string;
+  /** Another database on the same server, e.g. the maintenance database. */
+  database?: string;
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
+}
+
+/** Opens a session, or throws a SlipwayError that tells waiting (UNREACHABLE) from being refused. */
+export async function connect(target: DbTarget, options: ConnectOptions): Promise<Client> {
+  const database = options.database ?? target.database;
+  const client = new Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database,
+    application_name: options.applicationName,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    query_timeout: options.queryTimeoutMs,
+    // libpq's sslmode=require: encrypted but unverified, as through a tunnel the name never matches.
+    ssl: target.ssl ? { rejectUnauthorized: false } : false,
+  });
+  // A session the server ends (a reset's DROP ... WITH (FORCE), a tunnel going down) also emits 'error'
+  // outside any query; the next query reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    throw connectionError(target, database, error);
+  }
+}
+
+const UNREACHABLE_REMEDY =
+  'Check that the tunnel is up and the database accepts connections from the bastion.';
+
+function connectionError(target: DbTarget, database: string, error: unknown): SlipwayError {
+  const sqlState = error instanceof DatabaseError ? error.code : undefined;
+  if (sqlState === '3D000') {
+    return new SlipwayError(
+      DB.DATABASE_MISSING,
+      `Database "${database}" does not exist on ${target.host}:${target.port}.`,
+      { remedy: `Check the database name, or set "${INIT_INPUTS.createIfMissing}: true".`, cause: error },
+    );
+  }
+  if (sqlState?.startsWith('28')) {
+    return new SlipwayError(
+      DB.LOGIN_REJECTED,
+      `${describeTarget(target, database)} refused the login of user "${target.user}": ${reason(error)}.`,
+      { remedy: 'Check the user and password (or the secret they come from).', cause: error },
+    );
+  }
+  return new SlipwayError(
+    DB.UNREACHABLE,
+    `Could not connect to ${describeTarget(target, database)}: ${reason(error)}.`,
+    { remedy: UNREACHABLE_REMEDY, cause: error },
+  );
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  applicationName?: string;
+  clock?: Clock;
+}
+
+/**
+ * Ready means a session opens and `SELECT 1` answers, retried with backoff until timeoutMs. A refused
+ * login or a missing database fails at once: waiting would not change it.
+ */
+export async function waitForDatabase(target: DbTarget, options: WaitOptions): Promise<void> {
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.now() + options.timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    // A tunnel that accepts TCP but forwards nothing yet must not use up the whole wait in one attempt.
+    const attemptMs = Math.max(1, Math.min(deadline - clock.now(), 5_000));
+    try {
+      const client = await connect(target, {
+        applicationName: options.applicationName ?? 'slipway',
+        connectTimeoutMs: attemptMs,
+        queryTimeoutMs: attemptMs,
+      });
+      try {
+        await client.query('SELECT 1');
+        return;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    } catch (error) {
+      if (error instanceof SlipwayError && error.code !== DB.UNREACHABLE) throw error;
+      const delay = fullJitter(attempt, { baseMs: 100, capMs: 1_000 });
+      if (clock.now() + delay >= deadline) {
+        throw new SlipwayError(
+          DB.UNREACHABLE,
+          `${describeTarget(target)} did not answer SELECT 1 within ${options.timeoutMs} ms ` +
+            `(${attempt + 1} attempts); last error: ${reason(error instanceof SlipwayError ? error.cause : error)}.`,
+          { remedy: UNREACHABLE_REMEDY },
+        );
+      }
+      await clock.sleep(delay);
+    }
+  }
+}

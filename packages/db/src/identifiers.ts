@@ -1,0 +1,16 @@
+import { escapeIdentifier } from 'pg';
+import { ConfigurationError } from '@slipway/kit';
+import { DB } from './codes';
+
+// Postgres truncates names beyond 63 bytes, which would silently point at another object.
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
+
+/** Checks a name that came from input and returns it quoted for SQL: the only way names reach a statement. */
+export function quoteIdentifier(name: string, what: string): string {
+  if (!IDENTIFIER.test(name)) {
+    throw new ConfigurationError(DB.INVALID_IDENTIFIER, `${what} "${name}" is not a valid name.`, {
+      remedy: 'Use 1–63 letters, digits, "_" or "-", starting with a letter or "_".',
+    });
+  }
+  return escapeIdentifier(name);
+}

@@ -1,0 +1,14 @@
+/** Stable error codes of the tunnel domain; each is documented in docs/troubleshooting.md. */
+export const TUNNEL = {
+  NO_BASTION: 'SLW-TUN-001',
+  SEVERAL_BASTIONS: 'SLW-TUN-002',
+  HOST_KEY_MISMATCH: 'SLW-TUN-003',
+  HOST_KEY_MISSING: 'SLW-TUN-004',
+  SSH_FAILED: 'SLW-TUN-005',
+  PLUGIN_MISSING: 'SLW-TUN-006',
+  SSM_FAILED: 'SLW-TUN-007',
+  CREDENTIALS_INCOMPLETE: 'SLW-TUN-009',
+  CREDENTIALS_UNREADABLE: 'SLW-TUN-010',
+  COMMAND_FAILED: 'SLW-TUN-011',
+  CONFLICTING_INPUTS: 'SLW-TUN-012',
+} as const;

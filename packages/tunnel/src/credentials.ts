@@ -1,0 +1,121 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
+import { DbTarget } from '@slipway/db';
+import { ConfigurationError, Secrets, SlipwayError } from '@slipway/kit';
+import { TUNNEL } from './codes';
+
+export interface CredentialSources {
+  /** Values given as inputs; they fill what the secret or parameters leave out. */
+  given: Partial<DbTarget>;
+  secretId?: string;
+  /** Parameter names, or one path prefix ending in `/`. */
+  parameters: string[];
+}
+
+/** Field names RDS managed secrets (and our parameter names) use, mapped to ours. */
+const FIELDS: Record<string, keyof DbTarget> = {
+  host: 'host',
+  port: 'port',
+  username: 'user',
+  user: 'user',
+  password: 'password',
+  dbname: 'database',
+  database: 'database',
+};
+
+/**
+ * Assembles the database target from inputs, a Secrets Manager secret and/or Parameter Store, and
+ * registers the password as a secret before anything can print it.
+ */
+export async function resolveCredentials(
+  sources: CredentialSources,
+  clients: { secretsManager: () => SecretsManagerClient; ssm: () => SSMClient },
+  secrets: Secrets,
+): Promise<DbTarget> {
+  const found: Record<string, unknown> = {};
+  if (sources.secretId) Object.assign(found, await fromSecret(clients.secretsManager(), sources.secretId));
+  if (sources.parameters.length)
+    Object.assign(found, await fromParameters(clients.ssm(), sources.parameters));
+  const merged: Partial<DbTarget> = {};
+  for (const [key, value] of Object.entries(found)) {
+    const field = FIELDS[key];
+    if (field && value !== undefined && value !== '')
+      (merged as Record<string, unknown>)[field] = field === 'port' ? Number(value) : String(value);
+  }
+  const target = { port: 5432, ...merged, ...definedOnly(sources.given) };
+  secrets.register(target.password);
+  const missing = (['host', 'user', 'password', 'database'] as const).filter((k) => !target[k]);
+  if (missing.length) {
+    throw new ConfigurationError(
+      TUNNEL.CREDENTIALS_INCOMPLETE,
+      `The database ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set by any source.`,
+      {
+        remedy:
+          'Give "db-secret-id" (RDS secret JSON: username, password, host, port, dbname), "db-parameters", or the db-* inputs.',
+      },
+    );
+  }
+  return target as DbTarget;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined && v !== ''),
+  ) as Partial<T>;
+}
+
+async function fromSecret(client: SecretsManagerClient, secretId: string): Promise<Record<string, unknown>> {
+  let text: string | undefined;
+  try {
+    text = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  } catch (error) {
+    throw new SlipwayError(
+      TUNNEL.CREDENTIALS_UNREADABLE,
+      `Secret "${secretId}" could not be read: ${(error as Error).name}.`,
+      {
+        remedy:
+          'Check the secret id or ARN, the region, and secretsmanager:GetSecretValue (and kms:Decrypt) for the role.',
+        cause: error,
+      },
+    );
+  }
+  try {
+    const parsed = JSON.parse(text ?? '');
+    if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch {
+    // Never echo the secret's text: it is what we are protecting.
+    throw new SlipwayError(TUNNEL.CREDENTIALS_UNREADABLE, `Secret "${secretId}" is not a JSON object.`, {
+      remedy:
+        'Store the database credentials as JSON with username, password, host, port and dbname (the RDS format).',
+    });
+  }
+}
+
+async function fromParameters(client: SSMClient, names: string[]): Promise<Record<string, unknown>> {
+  const parameters: Parameter[] = [];
+  if (names.length === 1 && names[0]!.endsWith('/')) {
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(
+        new GetParametersByPathCommand({ Path: names[0], WithDecryption: true, Recursive: false, NextToken }),
+      );
+      parameters.push(...(page.Parameters ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+  } else {
+    const answer = await client.send(new GetParametersCommand({ Names: names, WithDecryption: true }));
+    if (answer.InvalidParameters?.length) {
+      throw new SlipwayError(
+        TUNNEL.CREDENTIALS_UNREADABLE,
+        `Parameters not found: ${answer.InvalidParameters.join(', ')}.`,
+        {
+          remedy:
+            'Check the names (or give one path prefix ending in "/") and ssm:GetParameters for the role.',
+        },
+      );
+    }
+    parameters.push(...(answer.Parameters ?? []));
+  }
+  return Object.fromEntries(parameters.map((p) => [p.Name!.split('/').pop()!, p.Value]));
+}

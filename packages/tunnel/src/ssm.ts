@@ -1,0 +1,126 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { SSMClient, StartSessionCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm';
+import { SlipwayError } from '@slipway/kit';
+import { TUNNEL } from './codes';
+import { Tunnel } from './tunnel';
+
+export interface SsmTunnelOptions {
+  ssm: SSMClient;
+  region: string;
+  instanceId: string;
+  remoteHost: string;
+  remotePort: number;
+  timeoutMs: number;
+  /** The plugin executable (default: session-manager-plugin on PATH). */
+  plugin?: string;
+  /** Told the plugin's pid and the session id at once, so a post step can clean up after a crash. */
+  onStarted?: (started: { pid: number; sessionId: string }) => void;
+}
+
+export const PLUGIN_INSTALL =
+  'Install the Session Manager plugin (preinstalled on GitHub-hosted ubuntu runners): https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html';
+
+/** The env var through which the AWS CLI hands the session to the plugin, keeping the token out of argv. */
+export const SESSION_ENV = 'AWS_SSM_START_SESSION_RESPONSE';
+
+/** Asks the OS for a free loopback port; the plugin binds it a moment later. */
+export function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Port forwarding through Session Manager without the AWS CLI: StartSession with the
+ * AWS-StartPortForwardingSessionToRemoteHost document, then the plugin, invoked as the CLI does.
+ */
+export async function openSsmTunnel(options: SsmTunnelOptions): Promise<Tunnel> {
+  const localPort = await freeLocalPort();
+  const request = {
+    Target: options.instanceId,
+    DocumentName: 'AWS-StartPortForwardingSessionToRemoteHost',
+    Parameters: {
+      host: [options.remoteHost],
+      portNumber: [String(options.remotePort)],
+      localPortNumber: [String(localPort)],
+    },
+  };
+  const session = await options.ssm.send(new StartSessionCommand(request));
+  const sessionId = session.SessionId!;
+  const terminate = () =>
+    options.ssm.send(new TerminateSessionCommand({ SessionId: sessionId })).then(() => undefined);
+
+  const endpoint = `https://ssm.${options.region}.amazonaws.com`;
+  const response = JSON.stringify({
+    SessionId: sessionId,
+    TokenValue: session.TokenValue,
+    StreamUrl: session.StreamUrl,
+  });
+  const plugin: ChildProcess = spawn(
+    options.plugin ?? 'session-manager-plugin',
+    [SESSION_ENV, options.region, 'StartSession', '', JSON.stringify(request), endpoint],
+    { env: { ...process.env, [SESSION_ENV]: response }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  plugin.stdout?.on('data', (chunk) => (output += chunk));
+  plugin.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => plugin.once('exit', () => resolve()));
+  const missing = new Promise<never>((_, reject) =>
+    plugin.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new SlipwayError(TUNNEL.PLUGIN_MISSING, 'session-manager-plugin is not installed.', {
+              remedy: PLUGIN_INSTALL,
+            })
+          : error,
+      ),
+    ),
+  );
+  const close = async () => {
+    if (plugin.exitCode === null && plugin.signalCode === null) {
+      plugin.kill('SIGTERM');
+      const killer = setTimeout(() => plugin.kill('SIGKILL'), 2_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    await terminate();
+  };
+  try {
+    await Promise.race([listening(localPort, options.timeoutMs, () => plugin.exitCode !== null), missing]);
+    options.onStarted?.({ pid: plugin.pid!, sessionId });
+  } catch (error) {
+    await close().catch(() => undefined);
+    if (error instanceof SlipwayError) throw error;
+    throw new SlipwayError(
+      TUNNEL.SSM_FAILED,
+      `The Session Manager tunnel did not open: ${(error as Error).message}. Plugin said: ${output.trim().slice(-500) || 'nothing'}`,
+      {
+        remedy:
+          'Check that the SSM agent runs on the bastion, the role may ssm:StartSession on it, and the bastion reaches the database.',
+      },
+    );
+  }
+  let closed: Promise<void> | undefined;
+  return { mode: 'ssm', localPort, close: () => (closed ??= close()) };
+}
+
+async function listening(port: number, timeoutMs: number, gaveUp: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
+    if (gaveUp()) throw new Error('the plugin exited');
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+        .once('connect', () => (socket.destroy(), resolve(true)))
+        .once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline)
+      throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}

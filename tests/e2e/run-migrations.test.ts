@@ -1,0 +1,204 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Client } from 'pg';
+import { runAction } from '../helpers/action';
+import { awsChildEnv } from '../helpers/env';
+import { MotoServer, startMoto } from '../helpers/moto';
+import { PgServer, startPostgres } from '../helpers/postgres';
+import { Bastion, startBastion } from '../helpers/sshd';
+
+const fixtures = join(__dirname, '..', 'fixtures');
+let moto: MotoServer;
+let pg: PgServer;
+let bastion: Bastion;
+let db: URL;
+
+beforeAll(async () => {
+  [moto, pg, bastion] = await Promise.all([startMoto(), startPostgres('bastion-db'), startBastion()]);
+  db = new URL(pg.url);
+  const aws = {
+    region: 'us-east-1',
+    endpoint: moto.url,
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  };
+  const ec2 = new EC2Client(aws);
+  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0]!.ImageId;
+  await ec2.send(
+    new RunInstancesCommand({
+      ImageId: image,
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'bastion' }] }],
+    }),
+  );
+  const secrets = new SecretsManagerClient(aws);
+  for (const dbname of ['app', 'broken', 'concurrent', 'cancelled', 'pinned']) {
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: `rds/${dbname}`,
+        SecretString: JSON.stringify({
+          username: decodeURIComponent(db.username),
+          password: decodeURIComponent(db.password),
+          host: '127.0.0.1',
+          port: Number(db.port),
+          dbname,
+          engine: 'postgres',
+        }),
+      }),
+    );
+  }
+}, 90_000);
+afterAll(() => Promise.all([moto?.stop(), pg?.stop(), bastion?.stop()]));
+
+const inputs = (dbname: string, extra: Record<string, string> = {}) => ({
+  mode: 'ssh',
+  'ssh-endpoint': `${bastion.host}:${bastion.port}`,
+  'ssh-user': bastion.user,
+  'ssh-private-key': bastion.privateKey,
+  'ssh-host-key': bastion.fingerprint,
+  'db-secret-id': `rds/${dbname}`,
+  'create-database': 'true',
+  ...extra,
+});
+
+async function query<T>(database: string, sql: string): Promise<T[]> {
+  const client = new Client({ connectionString: pg.url.replace(/\/[^/]*$/, `/${database}`) });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const run = (dbname: string, extra: Record<string, string> = {}) =>
+  runAction('run-migrations-via-bastion', inputs(dbname, extra), {
+    endpoint: moto.url,
+    cwd: fixtures,
+    env: { GITHUB_WORKSPACE: fixtures },
+  });
+
+test('applies the migrations through the SSH tunnel, with credentials from Secrets Manager and the bastion found in EC2', async () => {
+  const result = await run('app', {
+    'migrations-dir': 'migrations',
+    'seed-command': 'test "$PGHOST" = 127.0.0.1 && psql -qc "INSERT INTO users (name) VALUES (\'seed\')"',
+  });
+  expect(result.errors).toEqual([]);
+  expect(result.exitCode).toBe(0);
+  expect(JSON.parse(result.outputs.applied!)).toEqual(['001_create_users.sql', '002_add_email.sql']);
+  expect(result.outputs['tunnel-mode']).toBe('ssh');
+  expect(result.summary).toMatch(/001_create_users\.sql \| ✅ applied/);
+  expect(result.stdout).toMatch(/Bastion i-[0-9a-f]+/);
+  // The runner swallows ::add-mask:: commands; everything else it would print must be clean.
+  const printed = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
+  expect(result.stdout).toContain(`::add-mask::${decodeURIComponent(db.password)}`);
+  expect(printed.join('\n') + result.summary).not.toContain(decodeURIComponent(db.password));
+  const columns = await query<{ column_name: string }>(
+    'app',
+    "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
+  );
+  expect(columns.map((c) => c.column_name)).toEqual(['email', 'id', 'name']);
+  // The seed command reached the database through the tunnel with the PG* variables.
+  expect(await query<{ name: string }>('app', 'SELECT name FROM users')).toEqual([{ name: 'seed' }]);
+
+  const again = await run('app', { 'migrations-dir': 'migrations' });
+  expect(again.exitCode).toBe(0);
+  expect(JSON.parse(again.outputs.applied!)).toEqual([]);
+}, 60_000);
+
+test('a failing migration leaves nothing half-applied and fails the step', async () => {
+  const result = await run('broken', { 'migrations-dir': 'migrations-failing' });
+  expect(result.exitCode).toBe(1);
+  expect(result.errors[0]).toMatch(/002_broken\.sql/);
+  const tables = await query<{ table_name: string }>(
+    'broken',
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+  );
+  expect(tables.map((t) => t.table_name)).not.toContain('half_done');
+  expect(tables.map((t) => t.table_name)).not.toContain('never_reached');
+  expect(tables.map((t) => t.table_name)).toContain('users');
+}, 60_000);
+
+test('a bastion host key other than the pinned one is refused', async () => {
+  const result = await run('pinned', {
+    'migrations-dir': 'migrations',
+    'ssh-host-key': 'SHA256:' + 'A'.repeat(43),
+  });
+  expect(result.exitCode).toBe(1);
+  expect(result.errors[0]).toContain('title=SLW-TUN-003');
+  expect(result.errors[0]).toContain(bastion.fingerprint);
+  const exists = await query<{ n: number }>(
+    'postgres',
+    "SELECT count(*)::int AS n FROM pg_database WHERE datname = 'pinned'",
+  );
+  expect(exists[0]!.n).toBe(0);
+}, 60_000);
+
+test('two runs at once are serialised and apply each migration once', async () => {
+  const [a, b] = await Promise.all([
+    run('concurrent', { 'migrations-dir': 'migrations-slow' }),
+    run('concurrent', { 'migrations-dir': 'migrations-slow' }),
+  ]);
+  expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+  const applied = [...JSON.parse(a.outputs.applied!), ...JSON.parse(b.outputs.applied!)].sort();
+  expect(applied).toEqual(['001_slow.sql', '002_after.sql']);
+  const history = await query<{ n: number }>(
+    'concurrent',
+    'SELECT count(*)::int AS n FROM slipway_migrations',
+  );
+  expect(history[0]!.n).toBe(2);
+}, 60_000);
+
+test('cancelling mid-run closes the tunnel and stops the command within GitHub’s 7.5 s', async () => {
+  const env = awsChildEnv(moto.url, {
+    GITHUB_WORKSPACE: fixtures,
+    ...Object.fromEntries(
+      Object.entries(inputs('cancelled', { command: 'sleep 60' })).map(([k, v]) => [
+        `INPUT_${k.toUpperCase()}`,
+        v,
+      ]),
+    ),
+  });
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, '..', '..', 'dist', 'run-migrations-via-bastion', 'index.js')],
+    {
+      cwd: fixtures,
+      env,
+    },
+  );
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no tunnel within 20 s: ${stdout}`)), 20_000);
+    child.stdout.on('data', () => {
+      const match = /Tunnel \(ssh\) open: 127\.0\.0\.1:(\d+)/.exec(stdout);
+      if (match && /sleep 60/.test(stdout)) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const cancelled = Date.now();
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(Date.now() - cancelled).toBeLessThan(7_500);
+  const open = await new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+      .once('connect', () => (socket.destroy(), resolve(true)))
+      .once('error', () => resolve(false));
+  });
+  expect(open).toBe(false);
+  const sleeping = await new Promise<string>((resolve) => {
+    const ps = spawn('ps', ['-eo', 'args']);
+    let out = '';
+    ps.stdout.on('data', (chunk) => (out += chunk));
+    ps.on('close', () => resolve(out));
+  });
+  expect(sleeping.split('\n').filter((line) => line.trim() === 'sleep 60')).toEqual([]);
+}, 60_000);

@@ -1,0 +1,100 @@
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SSMClient, StartSessionCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { openSsmTunnel, SESSION_ENV } from '@slipway/tunnel';
+
+const ssm = mockClient(SSMClient);
+let dir: string;
+
+/**
+ * A stand-in plugin that does what the real one does on our side of the contract: reads the session
+ * from the named environment variable, records its argv, and listens on the local port it was given.
+ */
+beforeEach(async () => {
+  ssm.reset();
+  dir = await mkdtemp(join(tmpdir(), 'slipway-plugin-'));
+  await writeFile(
+    join(dir, 'session-manager-plugin'),
+    `#!/usr/bin/env node
+const fs = require('fs');
+const args = process.argv.slice(2);
+fs.writeFileSync(${JSON.stringify(join(dir, 'call.json'))}, JSON.stringify({ args, session: process.env[args[0]] }));
+const port = Number(JSON.parse(args[4]).Parameters.localPortNumber[0]);
+require('net').createServer((s) => s.end()).listen(port, '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`,
+  );
+  await chmod(join(dir, 'session-manager-plugin'), 0o755);
+});
+
+test('StartSession with the port-forwarding document, then the plugin invoked as the AWS CLI does', async () => {
+  ssm
+    .on(StartSessionCommand)
+    .resolves({ SessionId: 'sess-1', TokenValue: 'secret-token', StreamUrl: 'wss://ssm/stream' });
+  ssm.on(TerminateSessionCommand).resolves({});
+  const started: unknown[] = [];
+  const tunnel = await openSsmTunnel({
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    region: 'eu-west-1',
+    instanceId: 'i-0abc',
+    remoteHost: 'db.internal',
+    remotePort: 5432,
+    timeoutMs: 5_000,
+    plugin: join(dir, 'session-manager-plugin'),
+    onStarted: (s) => started.push(s),
+  });
+
+  const request = ssm.commandCalls(StartSessionCommand)[0]!.args[0].input;
+  expect(request).toEqual({
+    Target: 'i-0abc',
+    DocumentName: 'AWS-StartPortForwardingSessionToRemoteHost',
+    Parameters: { host: ['db.internal'], portNumber: ['5432'], localPortNumber: [String(tunnel.localPort)] },
+  });
+  const call = JSON.parse(await readFile(join(dir, 'call.json'), 'utf8'));
+  expect(call.args).toEqual([
+    SESSION_ENV,
+    'eu-west-1',
+    'StartSession',
+    '',
+    JSON.stringify(request),
+    'https://ssm.eu-west-1.amazonaws.com',
+  ]);
+  expect(call.args.join(' ')).not.toContain('secret-token');
+  expect(JSON.parse(call.session)).toEqual({
+    SessionId: 'sess-1',
+    TokenValue: 'secret-token',
+    StreamUrl: 'wss://ssm/stream',
+  });
+  expect(started).toEqual([expect.objectContaining({ sessionId: 'sess-1' })]);
+
+  await tunnel.close();
+  expect(ssm.commandCalls(TerminateSessionCommand).map((c) => c.args[0].input)).toEqual([
+    { SessionId: 'sess-1' },
+  ]);
+  const open = await new Promise<boolean>((resolve) => {
+    const socket = connect(tunnel.localPort, '127.0.0.1')
+      .once('connect', () => (socket.destroy(), resolve(true)))
+      .once('error', () => resolve(false));
+  });
+  expect(open).toBe(false);
+});
+
+test('a missing plugin is a clear error with the install remedy, and the session is ended', async () => {
+  ssm.on(StartSessionCommand).resolves({ SessionId: 'sess-2' });
+  ssm.on(TerminateSessionCommand).resolves({});
+  const attempt = openSsmTunnel({
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    region: 'eu-west-1',
+    instanceId: 'i-0abc',
+    remoteHost: 'db',
+    remotePort: 5432,
+    timeoutMs: 2_000,
+    plugin: join(dir, 'no-such-plugin'),
+  });
+  await expect(attempt).rejects.toMatchObject({ code: 'SLW-TUN-006' });
+  await expect(attempt).rejects.toThrow(/session-manager-plugin is not installed/);
+  expect(ssm.commandCalls(TerminateSessionCommand)).toHaveLength(1);
+});
