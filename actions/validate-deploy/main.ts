@@ -1,0 +1,35 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { awsClient } from '@slipway/kit';
+import {
+  readValidateRequest,
+  validate,
+  validationFailure,
+  validationOutputs,
+  validationSummary,
+} from '@slipway/probe';
+import {
+  actionInputs,
+  actionLogger,
+  actionSecrets,
+  runStep,
+  setOutputs,
+  writeSummary,
+} from '../common/runtime';
+
+export function run(): Promise<void> {
+  return runStep(async () => {
+    const request = readValidateRequest(actionInputs);
+    const clients = { region: request.region };
+    const report = await validate(request, {
+      ecs: () => awsClient(ECSClient, clients),
+      elb: () => awsClient(ElasticLoadBalancingV2Client, clients),
+      logger: actionLogger,
+      secrets: actionSecrets(),
+    });
+    setOutputs(validationOutputs(report));
+    await writeSummary(validationSummary(report));
+    const failure = validationFailure(report);
+    if (failure) throw failure;
+  });
+}

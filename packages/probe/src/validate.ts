@@ -1,0 +1,107 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Backoff, Clock, Logger, Secrets, systemClock } from '@slipway/kit';
+import { Check, passed } from './check';
+import { EcsProbe, expectServices, probeServices } from './ecs';
+import { HttpProbe, probeUrl } from './http';
+import { probeTargetGroup } from './target-health';
+import { defaultBackoff, Patience } from './until-deadline';
+
+export interface ValidateRequest {
+  ecs?: EcsProbe;
+  /** Checked besides those of the services' load balancers. */
+  targetGroupArns: string[];
+  http?: HttpProbe;
+  /** One deadline for every check, counted from the start. */
+  timeoutSeconds: number;
+  region?: string;
+}
+
+export interface ValidateContext {
+  /** Made on first use: validating URLs alone needs no AWS region. */
+  ecs: () => ECSClient;
+  elb: () => ElasticLoadBalancingV2Client;
+  logger: Logger;
+  secrets: Secrets;
+  clock?: Clock;
+  backoff?: Backoff;
+}
+
+export interface ValidationReport {
+  passed: boolean;
+  checks: Check[];
+  durationMs: number;
+}
+
+/** Header names whose values are credentials. */
+const SECRET_HEADER = /auth|cookie|token|secret|pass|key|session|credential|signature/i;
+
+/**
+ * Runs every check (ECS services, target groups, URLs) in parallel under one deadline and reports them
+ * all. Unknown clusters, services and revisions are configuration errors raised before anything is probed.
+ */
+export async function validate(
+  request: ValidateRequest,
+  context: ValidateContext,
+): Promise<ValidationReport> {
+  registerSecrets(request, context.secrets);
+  const logger = redacting(context.logger, context.secrets);
+  const clock = context.clock ?? systemClock;
+  const started = clock.now();
+  const patience: Patience = {
+    deadline: started + request.timeoutSeconds * 1000,
+    clock,
+    backoff: context.backoff ?? defaultBackoff,
+    logger,
+  };
+
+  const ecs = request.ecs ? context.ecs() : undefined;
+  const services = request.ecs ? await expectServices(ecs!, request.ecs) : [];
+  const targetGroups = [
+    ...new Set([...services.flatMap((s) => s.targetGroupArns), ...request.targetGroupArns]),
+  ];
+  const elb = targetGroups.length ? context.elb() : undefined;
+  if (request.http?.verifyTls === false) {
+    logger.warning(
+      'TLS certificates are not verified (insecure-skip-tls-verify): any server can pose as these URLs.',
+    );
+  }
+
+  const groups = await Promise.all([
+    request.ecs ? probeServices(ecs!, request.ecs.cluster, services, patience) : [],
+    ...targetGroups.map((arn) => probeTargetGroup(elb!, arn, patience)),
+    ...(request.http?.urls ?? []).map((url) => probeUrl(url, request.http!, patience)),
+  ]);
+  const checks = groups.flat().map((c) => redacted(c, context.secrets));
+  for (const c of checks) {
+    logger.info(`${passed(c) ? '✅' : '❌'} ${c.name} — ${c.target}: ${c.observation}`);
+  }
+  return { passed: checks.every(passed), checks, durationMs: clock.now() - started };
+}
+
+function registerSecrets(request: ValidateRequest, secrets: Secrets): void {
+  for (const [name, value] of Object.entries(request.http?.headers ?? {})) {
+    if (SECRET_HEADER.test(name)) secrets.register(value);
+  }
+  // As the URL prints it; Node sends it in an Authorization header that is never printed.
+  for (const url of request.http?.urls ?? []) secrets.register(url.password);
+}
+
+function redacting(logger: Logger, secrets: Secrets): Logger {
+  return {
+    ...logger,
+    debug: (message) => logger.debug(secrets.redact(message)),
+    info: (message) => logger.info(secrets.redact(message)),
+    warning: (message) => logger.warning(secrets.redact(message)),
+    error: (message) => logger.error(secrets.redact(message)),
+  };
+}
+
+function redacted(c: Check, secrets: Secrets): Check {
+  return {
+    ...c,
+    target: secrets.redact(c.target),
+    observation: secrets.redact(c.observation),
+    ...(c.detail ? { detail: secrets.redact(c.detail) } : {}),
+  };
+}
