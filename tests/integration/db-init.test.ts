@@ -170,3 +170,13 @@ test('names that are not identifiers are refused before anything is touched', as
   });
   expect(await databaseExists(badDatabase.database)).toBe(false);
 });
+
+test('runs that initialise one database at once are serialised: one creates it, none fails', async () => {
+  const runs = await Promise.all(
+    Array.from({ length: 4 }, () =>
+      initDatabase(target, options({ createIfMissing: true, extensions: ['plpgsql'] })),
+    ),
+  );
+  expect(runs.filter((run) => run.created)).toHaveLength(1);
+  expect(await databaseExists(target.database)).toBe(true);
+});

@@ -45,32 +45,42 @@ export async function initDatabase(target: DbTarget, options: InitOptions): Prom
   let created: boolean;
   let reset: boolean;
   try {
+    // Two runs initialising one database at once would race CREATE DATABASE (which also fails while
+    // template1 is being copied) and CREATE EXTENSION: one at a time, per database name.
+    await admin.query("SELECT pg_advisory_lock(hashtext('slipway-init:' || $1))", [target.database]);
     const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);
     const exists = rows.length > 0;
     reset = exists && options.reset;
     if (reset) await dropDatabase(admin, target, database, logger);
     const create = reset || (!exists && (options.createIfMissing || options.reset));
     created = create && (await createDatabase(admin, database, where)) && !reset;
+    if (reset) logger.info(`Reset ${where}: dropped and created again.`);
+    if (created) logger.info(`Created ${where}.`);
+    if (extensions.length) await createExtensions(target, extensions, applicationName, where, logger);
   } finally {
     await admin.end().catch(() => undefined);
   }
-  if (reset) logger.info(`Reset ${where}: dropped and created again.`);
-  if (created) logger.info(`Created ${where}.`);
-
-  if (extensions.length) {
-    const client = await connect(target, { applicationName });
-    try {
-      for (const extension of extensions) {
-        await step(`create extension "${extension.name}" in ${where}`, EXTENSION_RIGHTS, () =>
-          client.query(`CREATE EXTENSION IF NOT EXISTS ${extension.quoted}`),
-        );
-        logger.info(`Extension ${extension.name} is installed in ${where}.`);
-      }
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
   return { created, reset, extensions: extensions.map((extension) => extension.name) };
+}
+
+async function createExtensions(
+  target: DbTarget,
+  extensions: { name: string; quoted: string }[],
+  applicationName: string,
+  where: string,
+  logger: Logger,
+): Promise<void> {
+  const client = await connect(target, { applicationName });
+  try {
+    for (const extension of extensions) {
+      await step(`create extension "${extension.name}" in ${where}`, EXTENSION_RIGHTS, () =>
+        client.query(`CREATE EXTENSION IF NOT EXISTS ${extension.quoted}`),
+      );
+      logger.info(`Extension ${extension.name} is installed in ${where}.`);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 function refuseUnsafeReset(database: string, options: InitOptions): void {
