@@ -1,0 +1,64 @@
+import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
+import { memoryLogger } from '@slipway/kit';
+import { findBastion, pushEphemeralKey } from '@slipway/tunnel';
+import { utils } from 'ssh2';
+import { MotoServer, startMoto } from '../helpers/moto';
+
+let moto: MotoServer;
+let ec2: EC2Client;
+let config: object;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  config = {
+    region: 'us-east-1',
+    endpoint: moto.url,
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  };
+  ec2 = new EC2Client(config);
+}, 60_000);
+afterAll(() => moto?.stop());
+
+async function launch(name: string): Promise<string> {
+  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0]!.ImageId;
+  const answer = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: image,
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
+    }),
+  );
+  return answer.Instances![0]!.InstanceId!;
+}
+
+test('none, one and several running bastions', async () => {
+  await expect(findBastion(ec2, { tag: 'Name=bastion' })).rejects.toMatchObject({ code: 'SLW-TUN-001' });
+  const first = await launch('bastion');
+  await launch('web');
+  const found = await findBastion(ec2, { tag: 'Name=bastion' });
+  expect(found.instanceId).toBe(first);
+  expect(found.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  expect((await findBastion(ec2, { instanceId: first, tag: 'Name=ignored' })).instanceId).toBe(first);
+
+  const second = await launch('bastion');
+  const several = findBastion(ec2, { tag: 'Name=bastion' });
+  await expect(several).rejects.toMatchObject({ code: 'SLW-TUN-002' });
+  await expect(several).rejects.toThrow(new RegExp(`${first}.*${second}|${second}.*${first}`));
+});
+
+test('an ephemeral ed25519 key is pushed with EC2 Instance Connect and returned for the connection', async () => {
+  const id = await launch('connect-target');
+  const logger = memoryLogger();
+  const privateKey = await pushEphemeralKey(
+    { instanceConnect: () => new EC2InstanceConnectClient(config), logger },
+    { instanceId: id, address: '10.0.0.1', availabilityZone: 'us-east-1a' },
+    'ec2-user',
+  );
+  const parsed = utils.parseKey(privateKey);
+  expect(parsed).not.toBeInstanceOf(Error);
+  expect((parsed as { type: string }).type).toBe('ssh-ed25519');
+  expect(logger.lines.join('\n')).toMatch(new RegExp(`ephemeral key for ec2-user@${id}`));
+  expect(logger.lines.join('\n')).not.toContain('PRIVATE KEY');
+});
