@@ -18,14 +18,23 @@ export interface BuildPlan {
   cacheRef?: string;
 }
 
-export type Builder = 'buildx' | 'build';
+export interface Builder {
+  kind: 'buildx' | 'build';
+  /** Only buildx drivers other than the default `docker` one can export a cache to a registry. */
+  registryCache: boolean;
+}
 
 /** `docker buildx` when the CLI has it; the podman shim answers `buildx version` but is not buildx. */
 export async function detectBuilder(): Promise<Builder> {
   const probe = await runCommand('docker', ['buildx', 'version']).catch(() => undefined);
-  return probe?.exitCode === 0 && /buildx/i.test(probe.stdout) && !/buildah/i.test(probe.stdout)
-    ? 'buildx'
-    : 'build';
+  if (probe?.exitCode !== 0 || !/buildx/i.test(probe.stdout) || /buildah/i.test(probe.stdout)) {
+    return { kind: 'build', registryCache: false };
+  }
+  const inspect = await runCommand('docker', ['buildx', 'inspect']).catch(() => undefined);
+  return {
+    kind: 'buildx',
+    registryCache: !/^Driver:\s+docker\s*$/m.test(inspect?.stdout ?? 'Driver: docker'),
+  };
 }
 
 /** The docker command line for a plan; secrets are passed as files, never as arguments. */
@@ -34,17 +43,17 @@ export function buildArguments(
   builder: Builder,
   secretFiles: Map<string, string>,
 ): string[] {
-  const args = builder === 'buildx' ? ['buildx', 'build', '--load'] : ['build'];
+  const args = builder.kind === 'buildx' ? ['buildx', 'build', '--load'] : ['build'];
   args.push('--file', plan.dockerfile, '--platform', plan.platforms.join(','));
   for (const { key, value } of plan.buildArgs) args.push('--build-arg', `${key}=${value}`);
   for (const [id, file] of secretFiles) args.push('--secret', `id=${id},src=${file}`);
   if (plan.target) args.push('--target', plan.target);
   for (const { key, value } of plan.labels) args.push('--label', `${key}=${value}`);
   for (const reference of plan.references) args.push('--tag', reference);
-  if (builder === 'buildx') {
+  if (builder.kind === 'buildx') {
     // ECR takes neither attestation manifests nor a cache stored as an index; these make both fit.
     args.push('--provenance=false');
-    if (plan.cacheRef) {
+    if (plan.cacheRef && builder.registryCache) {
       args.push('--cache-from', `type=registry,ref=${plan.cacheRef}`);
       args.push(
         '--cache-to',
@@ -58,8 +67,11 @@ export function buildArguments(
 
 export async function buildAndPush(plan: BuildPlan, secrets: Secrets, logger: Logger): Promise<void> {
   const builder = await detectBuilder();
-  if (plan.cacheRef && builder !== 'buildx')
-    logger.info('No docker buildx here: building without the registry cache.');
+  if (plan.cacheRef && !builder.registryCache) {
+    logger.info(
+      'This builder cannot export a registry cache (use docker/setup-buildx-action): building without it.',
+    );
+  }
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP ?? tmpdir(), 'slipway-secrets-'));
   try {
     const secretFiles = new Map<string, string>();
@@ -78,7 +90,7 @@ export async function buildAndPush(plan: BuildPlan, secrets: Secrets, logger: Lo
     if (build.exitCode !== 0) {
       throw new SlipwayError(
         ECR.BUILD_FAILED,
-        `docker ${builder === 'buildx' ? 'buildx build' : 'build'} failed (exit ${build.exitCode}): ${lastLine(secrets.redact(build.stderr || build.stdout))}`,
+        `docker ${builder.kind === 'buildx' ? 'buildx build' : 'build'} failed (exit ${build.exitCode}): ${lastLine(secrets.redact(build.stderr || build.stdout))}`,
         {
           remedy:
             'Read the build log above; the Dockerfile, the context and build arguments are the usual suspects.',

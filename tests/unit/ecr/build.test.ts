@@ -23,7 +23,11 @@ const plan: BuildPlan = {
 };
 
 test('buildx gets ECR-compatible cache and no provenance; secrets travel as files, never values', () => {
-  const args = buildArguments(plan, 'buildx', new Map([['npm', '/tmp/s/npm']]));
+  const args = buildArguments(
+    plan,
+    { kind: 'buildx', registryCache: true },
+    new Map([['npm', '/tmp/s/npm']]),
+  );
   expect(args.slice(0, 3)).toEqual(['buildx', 'build', '--load']);
   expect(args).toContain('--provenance=false');
   expect(args).toContain(
@@ -34,8 +38,14 @@ test('buildx gets ECR-compatible cache and no provenance; secrets travel as file
   expect(args.at(-1)).toBe('/ws/app');
 });
 
+test('buildx on the default docker driver builds without the registry cache it cannot export', () => {
+  const args = buildArguments(plan, { kind: 'buildx', registryCache: false }, new Map());
+  expect(args).toContain('--provenance=false');
+  expect(args.join(' ')).not.toMatch(/cache-to|cache-from/);
+});
+
 test('plain docker build (or podman) gets no buildx-only flags', () => {
-  const args = buildArguments(plan, 'build', new Map());
+  const args = buildArguments(plan, { kind: 'build', registryCache: false }, new Map());
   expect(args[0]).toBe('build');
   expect(args.join(' ')).not.toMatch(/provenance|cache-to|cache-from|--load/);
   expect(args).toEqual(
