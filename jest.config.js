@@ -15,6 +15,11 @@ const project = (name, extra = {}) => ({
   transform,
   transformIgnorePatterns,
   testMatch: [`<rootDir>/tests/${name}/**/*.test.ts`],
+  // These publish only an "import" export; jest resolves for require, so point it at the files.
+  moduleNameMapper: {
+    '^@actions/(workflow-parser|expressions)$': '<rootDir>/node_modules/@actions/$1/dist/index.js',
+    '^@actions/(workflow-parser|expressions)/(.+)$': '<rootDir>/node_modules/@actions/$1/dist/$2.js',
+  },
   ...extra,
 });
 
