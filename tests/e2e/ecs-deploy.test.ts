@@ -268,3 +268,17 @@ describe('bad input: a clear error, exit 1, nothing registered or updated', () =
     expect(sandbox.calls().UpdateService ?? 0).toBe(0);
   });
 });
+
+test('task-definition-arn: previous rolls back to the newest ACTIVE revision before the running one', async () => {
+  const first = await service('roll-me');
+  const forward = await deploy({ services: 'roll-me', images: `app=${REGISTRY}/app:v2` });
+  expect(forward.outputs['task-definition-arn']).toMatch(/roll-me:2$/);
+  const back = await deploy({ services: 'roll-me', 'task-definition-arn': 'previous' });
+  expect(back.exitCode).toBe(0);
+  expect(back.outputs['task-definition-arn']).toBe(first);
+  expect(back.outputs['previous-task-definition-arn']).toMatch(/roll-me:2$/);
+  expect(await liveTaskDefinition('roll-me')).toBe(first);
+  const nothingBefore = await deploy({ services: 'roll-me', 'task-definition-arn': 'previous' });
+  expect(nothingBefore.exitCode).toBe(1);
+  expect(nothingBefore.errors[0]).toMatch(/title=SLW-ECS-008.*no earlier ACTIVE revision/);
+});

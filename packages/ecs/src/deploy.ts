@@ -1,6 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeTaskDefinitionCommand,
+  paginateListTaskDefinitions,
   ECSClient,
   RegisterTaskDefinitionCommand,
   Service,
@@ -17,7 +18,10 @@ import {
   diffTaskDefinitions,
   imagesOf,
   loadTaskDefinitionFile,
+  PREVIOUS,
+  familyOf,
   parseTaskDefinitionRef,
+  revisionOf,
   render,
   toRegisterInput,
 } from './taskdef';
@@ -299,7 +303,15 @@ async function plan(service: Service, request: DeployRequest, context: DeployCon
   const where = `service "${name}" (task definition ${live.taskDefinition.family}:${live.taskDefinition.revision})`;
 
   if (request.source.kind === 'revision') {
-    const ref = parseTaskDefinitionRef(request.source.ref);
+    const ref =
+      request.source.ref === PREVIOUS
+        ? await previousRevision(
+            context.ecs,
+            live.taskDefinition.family!,
+            live.taskDefinition.revision!,
+            where,
+          )
+        : parseTaskDefinitionRef(request.source.ref);
     const target = await describeDefinition(context.ecs, ref, `input "task-definition-arn"`);
     const targetInput = toRegisterInput(target.taskDefinition, target.tags).input;
     return {
@@ -331,6 +343,32 @@ async function plan(service: Service, request: DeployRequest, context: DeployCon
     changes,
     images: imagesOf(target),
   };
+}
+
+/** The newest ACTIVE revision of the family older than the one running: what a rollback goes back to. */
+async function previousRevision(
+  ecs: ECSClient,
+  family: string,
+  current: number,
+  where: string,
+): Promise<string> {
+  for await (const page of paginateListTaskDefinitions(
+    { client: ecs },
+    { familyPrefix: family, status: 'ACTIVE', sort: 'DESC' },
+  )) {
+    const older = (page.taskDefinitionArns ?? []).find(
+      (arn) => familyOf(arn) === family && Number(revisionOf(arn)) < current,
+    );
+    if (older) return older;
+  }
+  throw new ConfigurationError(
+    ECS.TASK_DEFINITION_NOT_FOUND,
+    `Input "task-definition-arn" is "previous", but ${where} has no earlier ACTIVE revision.`,
+    {
+      remedy:
+        'Name the revision to deploy (family:revision or its ARN); deregistered revisions cannot be deployed.',
+    },
+  );
 }
 
 async function describeDefinition(ecs: ECSClient, ref: string, what: string) {

@@ -58,7 +58,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 const ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/([A-Za-z0-9_-]{1,255}):(\d+)$/;
 const FAMILY_REVISION = /^([A-Za-z0-9_-]{1,255})(?::(\d+))?$/;
 
-/** A task definition as users name it: an ARN, `family:revision`, or `family` (latest ACTIVE). */
+/** Rolls a service back: the newest ACTIVE revision of its family before the one it runs. */
+export const PREVIOUS = 'previous';
+
+/** A task definition as users name it: an ARN, `family:revision`, `family` (latest ACTIVE), or `previous`. */
 export function parseTaskDefinitionRef(ref: string, inputName = 'task-definition-arn'): string {
   const trimmed = ref.trim();
   if (ARN.test(trimmed) || FAMILY_REVISION.test(trimmed)) return trimmed;
@@ -67,7 +70,7 @@ export function parseTaskDefinitionRef(ref: string, inputName = 'task-definition
     `Input "${inputName}" is not a task definition reference: got "${trimmed}".`,
     {
       remedy:
-        'Use an ARN (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>), <family>:<revision>, or <family>.',
+        'Use an ARN (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>), <family>:<revision>, <family>, or previous.',
     },
   );
 }
