@@ -22,6 +22,11 @@ export interface PgServer {
   output(): string;
   /** Stops the server and removes its temp dir (or drops the pair's databases). Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Crashes the server (immediate shutdown: sessions cut, no checkpoint) and starts it again on the same
+   * port, with crash recovery. Only for servers this helper started.
+   */
+  restart(): Promise<void>;
 }
 
 export interface PgPair {
@@ -62,6 +67,7 @@ export async function startPostgres(name: string, options: StartPostgresOptions 
       dir: undefined,
       output: () => '',
       stop: async () => undefined,
+      restart: () => Promise.reject(new Error('PG_TEST_URL points at a server this helper cannot restart')),
     };
   }
   return spawnPostgres(name, options.timeoutMs ?? 60_000);
@@ -118,6 +124,7 @@ async function externalPair(baseUrl: string): Promise<PgPair> {
       dir: undefined,
       output: () => '',
       stop: once(() => dropDatabase(baseUrl, database)),
+      restart: () => Promise.reject(new Error('PG_TEST_URL points at a server this helper cannot restart')),
     };
   };
   const staging = await make('staging');
@@ -237,9 +244,33 @@ for (let attempt = 1; ; attempt++) {
 }
 
 let stopping = false;
-server.process.once('exit', (code, signal) => {
-  if (!stopping) fail('postgres exited unexpectedly (code ' + code + ', signal ' + signal + ')\n' + tail);
-});
+let restarting = false;
+const watch = () =>
+  server.process.once('exit', (code, signal) => {
+    if (!stopping && !restarting) fail('postgres exited unexpectedly (code ' + code + ', signal ' + signal + ')\n' + tail);
+  });
+watch();
+const restart = async () => {
+  restarting = true;
+  const exited = new Promise((resolve) => server.process.once('exit', resolve));
+  server.process.kill('SIGQUIT'); // immediate shutdown, as after a crash
+  await exited;
+  server.process = undefined;
+  for (let attempt = 1; ; attempt++) {
+    server = make(port);
+    try {
+      await server.start();
+      break;
+    } catch (err) {
+      server.process = undefined;
+      if (attempt >= 20) fail('postgres did not restart: ' + (err && err.message) + '\n' + tail);
+      await sleep(250); // the old postmaster's port may take a moment to free
+    }
+  }
+  restarting = false;
+  watch();
+  process.stdout.write('RESTARTED\n');
+};
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
@@ -253,7 +284,10 @@ const shutdown = async () => {
   process.stdout.write('STOPPED\n');
   process.exit(0);
 };
-process.stdin.on('data', (d) => String(d).includes('stop') && shutdown());
+process.stdin.on('data', (d) => {
+  if (String(d).includes('restart')) void restart();
+  else if (String(d).includes('stop')) shutdown();
+});
 process.stdin.on('end', shutdown);
 process.stdin.on('error', shutdown);
 process.stdin.resume();
@@ -351,6 +385,18 @@ async function spawnPostgres(name: string, timeoutMs: number): Promise<PgServer>
     await removeDir();
   };
 
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  const restart = async () => {
+    const restarts = stdout.split('RESTARTED').length;
+    child.stdin.write('restart\n');
+    const deadline = Date.now() + 60_000;
+    while (stdout.split('RESTARTED').length === restarts) {
+      if (exited || Date.now() > deadline) throw new Error(`postgres "${name}" did not restart\n${output()}`);
+      await sleep(50);
+    }
+  };
+
   return {
     url: `postgres://${USER}:${password}@${LOOPBACK}:${ready.port}/postgres`,
     port: ready.port,
@@ -359,6 +405,7 @@ async function spawnPostgres(name: string, timeoutMs: number): Promise<PgServer>
     dir,
     output,
     stop: once(stop),
+    restart,
   };
 }
 
