@@ -13,6 +13,17 @@ export interface DbTarget {
   ssl?: boolean;
 }
 
+/** Where a database's connection comes from; resolved by @slipway/tunnel's resolveCredentials. */
+export interface CredentialSources {
+  /** Values given as inputs; they fill what the secret or parameters leave out. */
+  given: Partial<DbTarget>;
+  secretId?: string;
+  /** Parameter names, or one path prefix ending in `/`. */
+  parameters: string[];
+  /** The inputs that set these, named in the error when a field is missing. */
+  inputs?: string;
+}
+
 /** How a target is named in messages and logs: host:port/database, never the credentials. */
 export function describeTarget(target: DbTarget, database = target.database): string {
   return `${target.host}:${target.port}/${database}`;

@@ -6,3 +6,8 @@ export * from './inputs';
 export { migrationLockKey } from './lock';
 export * from './migrate';
 export * from './migrations';
+export * from './prompt-files';
+export * from './sync';
+export * from './sync-inputs';
+export * from './sync-plan';
+export * from './sync-report';

@@ -1,16 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
-import { DbTarget } from '@slipway/db';
+import { CredentialSources, DbTarget } from '@slipway/db';
 import { ConfigurationError, Secrets, SlipwayError } from '@slipway/kit';
 import { TUNNEL } from './codes';
-
-export interface CredentialSources {
-  /** Values given as inputs; they fill what the secret or parameters leave out. */
-  given: Partial<DbTarget>;
-  secretId?: string;
-  /** Parameter names, or one path prefix ending in `/`. */
-  parameters: string[];
-}
 
 /** Field names RDS managed secrets (and our parameter names) use, mapped to ours. */
 const FIELDS: Record<string, keyof DbTarget> = {
@@ -51,6 +43,7 @@ export async function resolveCredentials(
       `The database ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set by any source.`,
       {
         remedy:
+          sources.inputs ??
           'Give "db-secret-id" (RDS secret JSON: username, password, host, port, dbname), "db-parameters", or the db-* inputs.',
       },
     );

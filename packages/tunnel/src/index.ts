@@ -8,3 +8,4 @@ export * from './tunnel';
 export * from './migrations';
 export * from './inputs';
 export * from './report';
+export * from './sync';

@@ -1,0 +1,159 @@
+/**
+ * The sync's transaction against real PostgreSQL: each failure after the change began leaves the target
+ * exactly as it was, snapshot table included. Source and target are two databases of one server.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DB, DbTarget, SyncOptions, syncPrompts, targetFromUrl } from '@slipway/db';
+import { SlipwayError, memoryLogger } from '@slipway/kit';
+import { startPostgres, type PgServer } from '../helpers/postgres';
+
+let server: PgServer;
+let source: DbTarget;
+let target: DbTarget;
+
+beforeAll(async () => {
+  server = await startPostgres('db-sync');
+});
+afterAll(() => server?.stop());
+
+beforeEach(async () => {
+  const admin = targetFromUrl(server.url);
+  const suffix = randomBytes(4).toString('hex');
+  source = { ...admin, database: `source_${suffix}` };
+  target = { ...admin, database: `target_${suffix}` };
+  for (const db of [source, target]) {
+    await query(admin, `CREATE DATABASE ${db.database}`);
+    await query(db, 'CREATE TABLE prompts (name text PRIMARY KEY, content text)');
+  }
+  await query(source, "INSERT INTO prompts VALUES ('a', 'new a'), ('b', 'new b')");
+  await query(target, "INSERT INTO prompts VALUES ('a', 'old a'), ('z', 'old z')");
+});
+
+async function query<T = Record<string, unknown>>(db: DbTarget, sql: string): Promise<T[]> {
+  const client = new Client({ ...db });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const options = (extra: Partial<SyncOptions> = {}): SyncOptions => ({
+  source: { kind: 'database', database: source },
+  table: 'prompts',
+  keyColumns: ['name'],
+  mode: 'overwrite',
+  force: true,
+  dryRun: false,
+  logger: memoryLogger(),
+  ...extra,
+});
+
+const targetState = async () => ({
+  rows: await query(target, 'SELECT * FROM prompts ORDER BY name'),
+  snapshots: await query(target, "SELECT to_regclass('slipway_prompt_snapshots') AS snapshots"),
+});
+
+async function expectFailure(code: string, extra: Partial<SyncOptions> = {}): Promise<SlipwayError> {
+  const before = await targetState();
+  const error = await syncPrompts(target, options(extra)).catch((thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(SlipwayError);
+  expect((error as SlipwayError).code).toBe(code);
+  expect(await targetState()).toEqual(before);
+  return error as SlipwayError;
+}
+
+test('an apply that fails half-way rolls back the rows and the snapshot', async () => {
+  await query(target, "ALTER TABLE prompts ADD COLUMN owner text NOT NULL DEFAULT 'x'");
+  await query(target, 'ALTER TABLE prompts ALTER COLUMN owner DROP DEFAULT');
+  // The snapshot is taken and 'a' updated before inserting 'b' violates NOT NULL.
+  const error = await expectFailure(DB.SYNC_FAILED, { columns: ['content'] });
+  expect(error.message).toMatch(/null value in column "owner"/);
+});
+
+test('a trigger that rewrites rows fails the checksum and rolls everything back', async () => {
+  await query(
+    target,
+    `CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN NEW.content := upper(NEW.content); RETURN NEW; END $$;
+     CREATE TRIGGER shout BEFORE INSERT OR UPDATE ON prompts FOR EACH ROW EXECUTE FUNCTION shout()`,
+  );
+  const error = await expectFailure(DB.SYNC_VERIFY_FAILED);
+  expect(error.message).toMatch(/rolled back/);
+});
+
+test('a restore of an unknown snapshot is refused', async () => {
+  await expectFailure(DB.SNAPSHOT_MISSING, { source: { kind: 'snapshot', syncId: 'nope' } });
+});
+
+test('a dry run leaves no trace, not even the snapshot table', async () => {
+  const before = await targetState();
+  const result = await syncPrompts(target, options({ dryRun: true }));
+  expect(result.applied).toBe(false);
+  expect(result.counts).toEqual({ added: 1, changed: 1, removed: 1, unchanged: 0 });
+  expect(await targetState()).toEqual(before);
+});
+
+test('an applied sync keeps the rows it replaced as a snapshot', async () => {
+  const result = await syncPrompts(target, options());
+  const snapshot = await query<{ row: unknown }>(
+    target,
+    `SELECT row FROM slipway_prompt_snapshots WHERE sync_id = '${result.syncId}' ORDER BY row->>'name'`,
+  );
+  expect(snapshot.map(({ row }) => row)).toEqual([
+    { name: 'a', content: 'old a' },
+    { name: 'z', content: 'old z' },
+  ]);
+});
+
+test('each sync prunes the snapshots of its table beyond keep-snapshots, newest kept', async () => {
+  const ids: string[] = [];
+  for (let run = 0; run < 4; run++) {
+    await query(source, `UPDATE prompts SET content = 'v${run}'`);
+    ids.push((await syncPrompts(target, options({ keepSnapshots: 2 }))).syncId);
+  }
+  const kept = await query<{ sync_id: string }>(
+    target,
+    'SELECT sync_id FROM slipway_prompt_syncs ORDER BY taken_at',
+  );
+  expect(kept.map((row) => row.sync_id)).toEqual(ids.slice(2));
+  const orphans = await query(
+    target,
+    'SELECT 1 FROM slipway_prompt_snapshots WHERE sync_id NOT IN (SELECT sync_id FROM slipway_prompt_syncs)',
+  );
+  expect(orphans).toEqual([]);
+});
+
+test.each([
+  ['the same types (binary COPY)', 'text'],
+  ['different but compatible types (text COPY)', 'varchar(50)'],
+])('a small drift is fetched by key and a large one streamed whole, with %s', async (_, targetType) => {
+  await query(source, 'CREATE TABLE drift (id int PRIMARY KEY, body text, meta jsonb)');
+  await query(target, `CREATE TABLE drift (id int PRIMARY KEY, body ${targetType}, meta jsonb)`);
+  await query(
+    source,
+    `INSERT INTO drift SELECT i, 'body ' || i || E'\\t\\\\ ünï', jsonb_build_object('i', i) FROM generate_series(1, 300) i`,
+  );
+  const drift = options({ table: 'drift', keyColumns: ['id'] });
+  const equal = async () =>
+    expect(await query(target, 'SELECT * FROM drift ORDER BY id')).toEqual(
+      await query(source, 'SELECT * FROM drift ORDER BY id'),
+    );
+
+  expect((await syncPrompts(target, drift)).counts).toMatchObject({ added: 300 });
+  await equal();
+  await query(target, "UPDATE drift SET body = 'edited' WHERE id % 50 = 0; DELETE FROM drift WHERE id > 295");
+  await query(target, 'INSERT INTO drift VALUES (1000, NULL, NULL)');
+  expect((await syncPrompts(target, drift)).counts).toEqual({
+    added: 5,
+    changed: 5,
+    removed: 1,
+    unchanged: 290,
+  });
+  await equal();
+  await query(target, "UPDATE drift SET meta = '{}' WHERE id > 100");
+  expect((await syncPrompts(target, drift)).counts).toMatchObject({ changed: 200, unchanged: 100 });
+  await equal();
+});
