@@ -92,6 +92,7 @@ describe('a seeded diff', () => {
       changed: [{ key: { name: 'edited' }, columns: ['content', 'params'] }],
       removed: [{ name: 'stale' }],
       unchanged: 1,
+      truncated: false,
     });
     expect(result.outputs).toMatchObject({
       added: '1',
