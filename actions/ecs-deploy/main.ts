@@ -1,21 +1,49 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { deploy, deployFailure, deployOutputs, deploySummary, readDeployRequest } from '@slipway/ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  deploy,
+  deployFailure,
+  deployOutputs,
+  deploySummary,
+  PreviewRequest,
+  previewOutputs,
+  previewSummary,
+  readDeployRequest,
+  readPreviewRequest,
+  runPreview,
+} from '@slipway/ecs';
 import { awsClient } from '@slipway/kit';
 import { actionInputs, actionLogger, runStep, setOutputs, writeSummary } from '../common/runtime';
 
 export function run(): Promise<void> {
   return runStep(async () => {
+    const preview = readPreviewRequest(actionInputs);
+    if (preview) return runPreviewStep(preview);
     const request = readDeployRequest(actionInputs);
-    const clients = { region: request.region };
-    const result = await deploy(request, {
-      ecs: awsClient(ECSClient, clients),
-      logs: awsClient(CloudWatchLogsClient, clients),
-      logger: actionLogger,
-    });
+    const result = await deploy(request, contextFor(request.region));
     setOutputs(deployOutputs(result));
     await writeSummary(deploySummary(result));
     const failure = deployFailure(result);
     if (failure) throw failure;
   });
+}
+
+async function runPreviewStep(request: PreviewRequest & { region?: string }): Promise<void> {
+  const result = await runPreview(request, {
+    ...contextFor(request.region),
+    elb: () => awsClient(ElasticLoadBalancingV2Client, { region: request.region }),
+  });
+  setOutputs(previewOutputs(result));
+  await writeSummary(previewSummary(result));
+  const failure = result.deployment && deployFailure(result.deployment);
+  if (failure) throw failure;
+}
+
+function contextFor(region: string | undefined) {
+  return {
+    ecs: awsClient(ECSClient, { region }),
+    logs: awsClient(CloudWatchLogsClient, { region }),
+    logger: actionLogger,
+  };
 }

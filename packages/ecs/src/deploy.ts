@@ -267,7 +267,8 @@ async function rollBack(
   }
 }
 
-async function findServices(ecs: ECSClient, cluster: string, names: string[]): Promise<Service[]> {
+/** The named services, ACTIVE, in order; a missing cluster or service is a ConfigurationError. */
+export async function findServices(ecs: ECSClient, cluster: string, names: string[]): Promise<Service[]> {
   let services: Service[];
   try {
     services = await describe(ecs, cluster, names);

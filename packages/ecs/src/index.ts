@@ -6,3 +6,4 @@ export * from './deploy';
 export * from './revisions';
 export * from './report';
 export * from './inputs';
+export * from './preview';

@@ -1,6 +1,7 @@
 import { ConfigurationError, InputSource, input, parseInputs } from '@slipway/kit';
 import { ECS } from './codes';
 import { DeployRequest } from './deploy';
+import { PreviewRequest } from './preview';
 import { parseTaskDefinitionRef } from './taskdef';
 
 /** ecs-deploy's inputs, as action.yml declares them; the action and the CLI both parse with this. */
@@ -19,8 +20,63 @@ export const deployInputs = {
   'rollback-on-failure': input.boolean({ default: true }),
   'keep-revisions': input.integer({ min: 1 }),
   'max-failed-tasks': input.integer({ min: 1 }),
+  preview: input.choice(['deploy', 'delete', 'sweep']),
+  'pull-request': input.integer({ min: 1 }),
+  'preview-domain': input.string(),
+  'listener-arn': input.string(),
+  'preview-desired-count': input.integer({ default: 1, min: 0 }),
+  'open-pull-requests': input.list({ default: [] }),
+  'preview-ttl-hours': input.integer({ default: 168, min: 1 }),
   region: input.string(),
 };
+
+/** Preview mode's request, or undefined when the "preview" input is empty (an ordinary deploy). */
+export function readPreviewRequest(source: InputSource): (PreviewRequest & { region?: string }) | undefined {
+  const i = parseInputs(source, deployInputs);
+  if (!i.preview) return undefined;
+  const misconfigured = (message: string, remedy: string) =>
+    new ConfigurationError(ECS.PREVIEW_MISCONFIGURED, message, { remedy });
+  if (i.services.length !== 1) {
+    throw misconfigured(
+      `Input "services" names the one template service previews are cloned from; got ${i.services.length}.`,
+      'Give one service, e.g. services: web.',
+    );
+  }
+  if (i.preview !== 'sweep' && i['pull-request'] === undefined) {
+    throw misconfigured(
+      `Input "pull-request" is required for preview ${i.preview}.`,
+      'Pass the pull request number.',
+    );
+  }
+  if (Boolean(i['preview-domain']) !== Boolean(i['listener-arn'])) {
+    throw misconfigured(
+      'Inputs "preview-domain" and "listener-arn" go together: one was given without the other.',
+      'Give both for a host rule per preview (pr-<N>.<domain>), or neither.',
+    );
+  }
+  const openPullRequests = i['open-pull-requests'].map((value) => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 1) {
+      throw misconfigured(
+        `Input "open-pull-requests" holds "${value}", which is not a pull request number.`,
+        'Give numbers, comma-separated or one per line.',
+      );
+    }
+    return number;
+  });
+  return {
+    action: i.preview,
+    cluster: i.cluster,
+    template: i.services[0]!,
+    pullRequest: i['pull-request'],
+    route: i['preview-domain'] ? { domain: i['preview-domain'], listenerArn: i['listener-arn']! } : undefined,
+    desiredCount: i['preview-desired-count'],
+    openPullRequests,
+    ttlHours: i['preview-ttl-hours'],
+    deploy: i.preview === 'deploy' ? readDeployRequest(source) : undefined,
+    region: i.region,
+  };
+}
 
 export function readDeployRequest(source: InputSource): DeployRequest & { region?: string } {
   const i = parseInputs(source, deployInputs);

@@ -1,5 +1,6 @@
 import { SlipwayError, Summary } from '@slipway/kit';
 import { DeployResult, ServiceResult, errorCodeFor, failedStatuses } from './deploy';
+import { PreviewResult } from './preview';
 import { revisionOf } from './taskdef';
 import { ECS } from './codes';
 
@@ -99,4 +100,24 @@ export function deployFailure(result: DeployResult): SlipwayError | undefined {
     `Service "${failed.service}" ${failed.status}: ${failed.reason.replace(/\.$/, '')}.${cause ? ` ${cause.title}` : ''}${rollback}`,
     { remedy: cause?.remedy },
   );
+}
+
+export function previewOutputs(result: PreviewResult): Record<string, string> {
+  return {
+    ...(result.deployment ? deployOutputs(result.deployment) : {}),
+    'preview-service': result.service ?? '',
+    'preview-url': result.url ?? '',
+    'deleted-previews': JSON.stringify(result.deleted),
+  };
+}
+
+export function previewSummary(result: PreviewResult): string {
+  if (result.deployment) {
+    const where = result.url ? ` at ${result.url}` : '';
+    return `${deploySummary(result.deployment)}\nPreview \`${result.service}\`${where}.\n`;
+  }
+  const summary = new Summary().heading(`ECS previews — ${result.action}`);
+  if (result.deleted.length) summary.list(result.deleted.map((name) => `deleted \`${name}\``));
+  else summary.paragraph('No preview service to delete.');
+  return summary.toMarkdown();
 }
