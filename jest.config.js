@@ -7,7 +7,7 @@ const transform = {
   ],
 };
 const transformIgnorePatterns = [
-  'node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook)/)',
+  'node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook|content-type|json-with-bigint)/)',
 ];
 const project = (name, extra = {}) => ({
   displayName: name,
@@ -19,6 +19,7 @@ const project = (name, extra = {}) => ({
   moduleNameMapper: {
     '^@actions/(workflow-parser|expressions)$': '<rootDir>/node_modules/@actions/$1/dist/index.js',
     '^@actions/(workflow-parser|expressions)/(.+)$': '<rootDir>/node_modules/@actions/$1/dist/$2.js',
+    '^@actions/github$': '<rootDir>/node_modules/@actions/github/lib/github.js',
   },
   ...extra,
 });

@@ -1,2 +1,3 @@
 export * from './services';
 export * from './changes';
+export * from './sticky-comment';

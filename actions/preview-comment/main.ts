@@ -1,0 +1,53 @@
+import * as github from '@actions/github';
+import { input, parseInputs } from '@slipway/kit';
+import {
+  PREVIEW_STATUSES,
+  previewCommentBody,
+  previewMarker,
+  resolvePullRequest,
+  upsertStickyComment,
+} from '@slipway/pipeline';
+import { actionInputs, actionLogger, actionSecrets, runStep, setOutputs } from '../common/runtime';
+
+export function run(): Promise<void> {
+  return runStep(async () => {
+    // Masked before any input is parsed, so no message can ever show it.
+    actionSecrets().register(actionInputs('github-token'));
+    const inputs = parseInputs(actionInputs, {
+      'github-token': input.string({ required: true }),
+      'pull-request': input.string(),
+      service: input.string({ required: true }),
+      status: input.choice(PREVIEW_STATUSES, { required: true }),
+      url: input.string(),
+      image: input.string(),
+      details: input.string(),
+    });
+    const { context } = github;
+    const { owner, repo } = context.repo;
+    const issueNumber = resolvePullRequest(inputs['pull-request'], {
+      name: context.eventName,
+      number: context.payload.pull_request?.number,
+    });
+    const comment = await upsertStickyComment({
+      octokit: github.getOctokit(inputs['github-token']),
+      owner,
+      repo,
+      issueNumber,
+      marker: previewMarker(inputs.service),
+      body: previewCommentBody({
+        service: inputs.service,
+        status: inputs.status,
+        url: inputs.url,
+        image: inputs.image,
+        details: inputs.details,
+        runUrl: process.env.GITHUB_RUN_ID
+          ? `${context.serverUrl}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID}`
+          : undefined,
+      }),
+    });
+    actionLogger.info(
+      `${comment.created ? 'Commented on' : 'Updated the comment on'} #${issueNumber} (${inputs.service}: ${inputs.status}): ${comment.url}`,
+    );
+    setOutputs({ 'comment-id': String(comment.id), created: String(comment.created) });
+  });
+}
