@@ -1,4 +1,5 @@
-// Bundles every action (a folder of actions/ with an action.yml) into dist/<action>/index.js with ncc.
+// Bundles every action (a folder of actions/ with an action.yml) into dist/<action>/index.js with ncc,
+// and the CLI (packages/cli) into dist/cli/index.js.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -6,10 +7,15 @@ import { createRequire } from 'node:module';
 const ncc = createRequire(import.meta.url)('@vercel/ncc');
 const only = process.argv[2];
 const out = process.env.SLIPWAY_DIST_DIR ?? 'dist';
-const actions = readdirSync('actions').filter((name) => existsSync(join('actions', name, 'action.yml')));
+const entries = [
+  ...readdirSync('actions')
+    .filter((name) => existsSync(join('actions', name, 'action.yml')))
+    .map((name) => [name, join('actions', name, 'index.ts')]),
+  ['cli', join('packages', 'cli', 'src', 'entry.ts')],
+];
 
-for (const action of actions.filter((name) => !only || name === only)) {
-  const { code, assets } = await ncc(join(process.cwd(), 'actions', action, 'index.ts'), {
+for (const [action, entry] of entries.filter(([name]) => !only || name === only)) {
+  const { code, assets } = await ncc(join(process.cwd(), entry), {
     minify: true,
     license: 'licenses.txt',
     quiet: true,

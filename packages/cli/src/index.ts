@@ -1,0 +1,6 @@
+export * from './action-spec';
+export * from './args';
+export * from './codes';
+export * from './help';
+export * from './run';
+export { main } from './main';
