@@ -100,3 +100,15 @@ interface ActionYml {
   inputs: Record<string, { required?: boolean }>;
   outputs?: Record<string, unknown>;
 }
+
+test('a release tags only after check-dist passed, and moves the major tag', () => {
+  const read = (name: string) => parse(readFileSync(join(dir, name), 'utf8'));
+  const release = read('release.yml');
+  expect(read('check-dist.yml').on).toHaveProperty('workflow_call');
+  expect(release.jobs['check-dist'].uses).toBe('./.github/workflows/check-dist.yml');
+  expect(release.jobs.release.needs).toBe('check-dist');
+  const script = release.jobs.release.steps.map((step: { run?: string }) => step.run ?? '').join('\n');
+  expect(script).toMatch(/\^v\[0-9\]\+\\\.\[0-9\]\+\\\.\[0-9\]\+\$/);
+  expect(script).toContain('git push origin "refs/tags/$VERSION"');
+  expect(script).toContain('git push --force origin "refs/tags/$major"');
+});
