@@ -75,7 +75,7 @@ export async function runMigrations(
   const clock = context.clock ?? systemClock;
   const started = clock.now();
   const { logger } = context;
-  const bastion = await findBastion(context.ec2(), request.bastion);
+  const bastion = await locateBastion(request, context);
   logger.info(`Bastion ${bastion.instanceId} (${bastion.address || 'no address'}).`);
   const database = await resolveCredentials(request.credentials, context, context.secrets);
 
@@ -125,6 +125,18 @@ export async function runMigrations(
     const failures = await context.teardown.run();
     for (const failure of failures) logger.warning(`Teardown: ${failure}`);
   }
+}
+
+/**
+ * With an SSH endpoint and a key of its own, the endpoint is the bastion (one outside EC2, or behind a
+ * fixed name): nothing to look up. Otherwise the one running instance the inputs select.
+ */
+function locateBastion(request: MigrationRequest, context: MigrationContext): Promise<Bastion> {
+  const { endpoint, privateKey } = request.ssh;
+  if (request.mode === 'ssh' && endpoint && privateKey && !request.bastion.instanceId) {
+    return Promise.resolve({ instanceId: `${endpoint.host}:${endpoint.port}`, address: endpoint.host });
+  }
+  return findBastion(context.ec2(), request.bastion);
 }
 
 async function openTunnel(
