@@ -1,104 +1,323 @@
 /**
- * The pipeline so far, on the embedded sandbox (no AWS account, no Docker): deploy a healthy image to a
- * service, then a broken one that the circuit breaker catches, which ecs-deploy diagnoses and reports.
- * Later steps (build, migrations, validation, prompt sync) join as their actions land.
+ * The whole pipeline on this machine, no AWS account and no Docker: the embedded sandbox (ECS, logs,
+ * ECR), two embedded PostgreSQL servers (staging, production), an SSH bastion on loopback and a local
+ * HTTP service standing for the app. Each step is the action's own domain code, fed the inputs its
+ * action.yml declares, and prints the job summary it would write:
+ *
+ *   promote the staging image → migrations through the tunnel → ecs-deploy → validate-deploy →
+ *   sync-prompts (plan, then apply) → a broken image, caught, diagnosed and rolled back.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
+import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import {
   CreateServiceCommand,
   DescribeServicesCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { deploy, DeployRequest, deployFailure, deploySummary } from '@slipway/ecs';
-import { consoleLogger } from '@slipway/kit';
-import { startSandbox } from '@slipway/sandbox';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { readSyncRequest, syncPrompts, syncSummary, targetFromUrl } from '@slipway/db';
+import { deploy, deployFailure, deploySummary, readDeployRequest } from '@slipway/ecs';
+import { publish, publishSummary, readPublishRequest } from '@slipway/ecr';
+import { Secrets, consoleLogger } from '@slipway/kit';
+import { readValidateRequest, validate, validationFailure, validationSummary } from '@slipway/probe';
+import { startLocalBastion, startSandbox } from '@slipway/sandbox';
+import {
+  Teardown,
+  migrationSummary,
+  readMigrationRequest,
+  resolveSyncRequest,
+  runMigrations,
+} from '@slipway/tunnel';
+import { Client } from 'pg';
+import { startPostgresPair } from '../tests/helpers/postgres';
 
-const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
-const CLUSTER = 'demo';
+const REGION = 'us-east-1';
+const CLUSTER = 'deals-production';
+const COMMIT = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
+const started = Date.now();
+
+const logger = consoleLogger((line) => console.log(`  ${line}`));
+const inputs = (values: Record<string, string>) => (name: string) => values[name];
+const step = (title: string) =>
+  console.log(`\n=== ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+const show = (summary: string) => console.log(`\n${summary.trim()}\n`);
 
 async function main() {
-  const sandbox = await startSandbox({ speed: 30, clusters: [CLUSTER] });
-  const config = {
-    region: 'us-east-1',
+  process.env.AWS_REGION = REGION;
+  const [sandbox, databases, bastion] = await Promise.all([
+    startSandbox({ speed: 30, clusters: [CLUSTER] }),
+    startPostgresPair(),
+    startLocalBastion(),
+  ]);
+  const app = createServer((request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ status: 'ok', version: COMMIT }));
+  });
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  const workspace = await mkdtemp(join(tmpdir(), 'slipway-demo-'));
+  const aws = {
+    region: REGION,
     endpoint: sandbox.url,
     credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
   };
-  const ecs = new ECSClient(config);
-  const context = {
-    ecs,
-    logs: new CloudWatchLogsClient(config),
-    logger: consoleLogger((line) => console.log(`  ${line}`)),
+  const clients = {
+    ecs: new ECSClient(aws),
+    logs: new CloudWatchLogsClient(aws),
+    ecr: new ECRClient(aws),
   };
   try {
-    console.log(`Sandbox ECS at ${sandbox.url} (30× speed)\n`);
-    const first = await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'deals-api',
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: '512',
-        memory: '1024',
-        containerDefinitions: [
-          {
-            name: 'api',
-            image: `${REGISTRY}/deals-api:sha-1111111`,
-            essential: true,
-            healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8000/health || exit 1'] },
-            logConfiguration: {
-              logDriver: 'awslogs',
-              options: {
-                'awslogs-group': '/ecs/deals-api',
-                'awslogs-region': 'us-east-1',
-                'awslogs-stream-prefix': 'ecs',
-              },
-            },
-          },
-        ],
-      }),
+    console.log(
+      `Sandbox AWS at ${sandbox.url} (30× speed); PostgreSQL staging and production; bastion ${bastion.host}:${bastion.port}; app at ${appUrl}`,
     );
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster: CLUSTER,
-        serviceName: 'deals-api',
-        taskDefinition: first.taskDefinition?.taskDefinitionArn,
-        desiredCount: 2,
-        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-      }),
+    await seed(clients, databases.staging.url, workspace);
+
+    step('1. build-push-ecr: promote the image staging built, by retagging its manifest');
+    const published = await publish(
+      readPublishRequest(
+        inputs({
+          repository: 'deals/api',
+          environment: 'production',
+          'promote-from': `sha-${COMMIT.slice(0, 7)}`,
+          platform: 'linux/amd64',
+        }),
+        workspace,
+      ),
+      {
+        ecr: () => clients.ecr,
+        git: { eventName: 'push', sha: COMMIT, ref: 'refs/heads/main' },
+        secrets: new Secrets(),
+        logger,
+      },
     );
-    while (
-      (await ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ['deals-api'] })))
-        .services?.[0]?.deployments?.[0]?.rolloutState !== 'COMPLETED'
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    show(publishSummary(published));
+
+    step('2. run-migrations-via-bastion: SQL migrations through a pinned SSH tunnel');
+    const production = targetFromUrl(databases.production.url);
+    const migrated = await runMigrations(
+      readMigrationRequest(
+        inputs({
+          mode: 'ssh',
+          'ssh-endpoint': `${bastion.host}:${bastion.port}`,
+          'ssh-user': bastion.user,
+          'ssh-private-key': bastion.privateKey,
+          'ssh-host-key': bastion.fingerprint,
+          'db-host': production.host,
+          'db-port': String(production.port),
+          'db-user': production.user,
+          'db-password': production.password,
+          'db-name': production.database,
+          'migrations-dir': 'migrations',
+          region: REGION,
+        }),
+        workspace,
+      ),
+      {
+        ec2: () => new EC2Client(aws),
+        ssm: () => new SSMClient(aws),
+        secretsManager: () => new SecretsManagerClient(aws),
+        instanceConnect: () => new EC2InstanceConnectClient(aws),
+        secrets: new Secrets(),
+        logger,
+        teardown: new Teardown(),
+      },
+    );
+    show(migrationSummary(migrated));
+
+    step('3. ecs-deploy: the promoted image, followed to a verdict');
+    const context = { ecs: clients.ecs, logs: clients.logs, logger };
+    const deployed = await deploy(
+      readDeployRequest(
+        inputs({
+          cluster: CLUSTER,
+          services: 'deals-api',
+          images: `api=${published.imageUri}`,
+          timeout: '300',
+        }),
+      ),
+      context,
+    );
+    show(deploySummary(deployed));
+
+    step('4. validate-deploy: ECS state, health and the version the app reports');
+    const report = await validate(
+      readValidateRequest(
+        inputs({
+          cluster: CLUSTER,
+          services: 'deals-api',
+          'task-definition-arn': deployed.services[0]!.taskDefinitionArn,
+          urls: `${appUrl}/health`,
+          'json-expectations': `$.version == ${COMMIT}`,
+          timeout: '30',
+        }),
+      ),
+      {
+        ecs: () => clients.ecs,
+        elb: () => new ElasticLoadBalancingV2Client(aws),
+        logger,
+        secrets: new Secrets(),
+      },
+    );
+    show(validationSummary(report));
+    const invalid = validationFailure(report);
+    if (invalid) throw invalid;
+
+    step('5. sync-prompts: staging → production, the plan first, then the copy');
+    const syncInputs = {
+      'source-url': databases.staging.url,
+      'target-url': databases.production.url,
+      mode: 'overwrite',
+    };
+    for (const extra of [{ 'dry-run': 'true' }, { force: 'true' }] as Record<string, string>[]) {
+      const request = readSyncRequest(inputs({ ...syncInputs, ...extra }), workspace, new Secrets());
+      const { target, options } = await resolveSyncRequest(
+        request,
+        { secretsManager: () => new SecretsManagerClient(aws), ssm: () => new SSMClient(aws) },
+        new Secrets(),
+      );
+      show(syncSummary(await syncPrompts(target, { ...options, logger })));
     }
 
-    const request = (image: string): DeployRequest => ({
-      cluster: CLUSTER,
-      services: ['deals-api'],
-      source: { kind: 'live' },
-      overrides: { images: [{ key: 'api', value: image }], env: [], secrets: [] },
-      forceNewDeployment: false,
-      wait: true,
-      timeoutSeconds: 300,
-      rollbackOnFailure: true,
-    });
-    for (const [title, image] of [
-      ['1. Deploy a healthy image', `${REGISTRY}/deals-api:sha-2222222`],
-      ['2. Deploy an image that crashes on start', `${REGISTRY}/deals-api:sha-3333333-crash`],
-    ]) {
-      console.log(`\n=== ${title}: ${image}\n`);
-      const result = await deploy(request(image!), context);
-      console.log(`\n${deploySummary(result)}`);
-      const failure = deployFailure(result);
-      if (failure) console.log(`Step fails with ${failure.describe()}\n`);
-    }
+    step('6. ecs-deploy: an image that crashes on start');
+    const broken = await deploy(
+      readDeployRequest(
+        inputs({
+          cluster: CLUSTER,
+          services: 'deals-api',
+          images: `api=${published.imageUri.replace(/@.*$/, '')}:sha-9999999-crash`,
+          timeout: '300',
+        }),
+      ),
+      context,
+    );
+    show(deploySummary(broken));
+    const failure = deployFailure(broken);
+    console.log(
+      failure ? `The step fails, as it should: ${failure.describe()}` : 'The broken image was not caught!',
+    );
+    console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    if (!failure) process.exitCode = 1;
   } finally {
-    await sandbox.stop();
+    app.close();
+    await Promise.allSettled([
+      sandbox.stop(),
+      databases.stop(),
+      bastion.stop(),
+      rm(workspace, { recursive: true, force: true }),
+    ]);
   }
 }
 
-main().catch((error) => {
-  console.error(error);
+/** What exists before the pipeline runs: the staging image, the service, the migrations, staging's prompts. */
+async function seed(clients: { ecs: ECSClient; ecr: ECRClient }, stagingUrl: string, workspace: string) {
+  await clients.ecr.send(new CreateRepositoryCommand({ repositoryName: 'deals/api' }));
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${'c'.repeat(64)}`,
+      size: 1469,
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: `sha256:${'a'.repeat(64)}`,
+        size: 31_457_280,
+      },
+    ],
+  });
+  for (const tag of [`sha-${COMMIT.slice(0, 7)}`, 'staging']) {
+    await clients.ecr.send(
+      new PutImageCommand({
+        repositoryName: 'deals/api',
+        imageManifest: manifest,
+        imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+        imageTag: tag,
+      }),
+    );
+  }
+
+  const registered = await clients.ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'deals-api',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '512',
+      memory: '1024',
+      containerDefinitions: [
+        {
+          name: 'api',
+          image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/deals/api:sha-0000000',
+          essential: true,
+          healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8000/health || exit 1'] },
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': '/ecs/deals-api',
+              'awslogs-region': REGION,
+              'awslogs-stream-prefix': 'ecs',
+            },
+          },
+        },
+      ],
+    }),
+  );
+  await clients.ecs.send(
+    new CreateServiceCommand({
+      cluster: CLUSTER,
+      serviceName: 'deals-api',
+      taskDefinition: registered.taskDefinition?.taskDefinitionArn,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+    }),
+  );
+  while (
+    (await clients.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ['deals-api'] })))
+      .services?.[0]?.deployments?.[0]?.rolloutState !== 'COMPLETED'
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const migrations = join(workspace, 'migrations');
+  await mkdir(migrations);
+  const prompts =
+    'CREATE TABLE prompts (name text PRIMARY KEY, content text NOT NULL, model text, params jsonb);';
+  await writeFile(join(migrations, '001_create_prompts.sql'), `${prompts}\n`);
+  await writeFile(
+    join(migrations, '002_seed_greeting.sql'),
+    "INSERT INTO prompts VALUES ('greeting', 'Hello!', 'small', NULL), ('retired', 'No longer used.', 'small', NULL);\n",
+  );
+
+  const staging = new Client({ connectionString: stagingUrl });
+  await staging.connect();
+  try {
+    await staging.query(prompts);
+    await staging.query(
+      `INSERT INTO prompts VALUES
+         ('greeting', 'Hello, {{name}}! How can I help?', 'large', '{"temperature": 0.2}'),
+         ('summarise', 'Summarise the deal below in three sentences.', 'large', '{"temperature": 0}'),
+         ('classify', 'Classify the lead as hot, warm or cold.', 'small', NULL)`,
+    );
+  } finally {
+    await staging.end();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    error instanceof Error && 'describe' in error ? (error as { describe(): string }).describe() : error,
+  );
   process.exitCode = 1;
 });

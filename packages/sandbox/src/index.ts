@@ -5,3 +5,4 @@ export { AwsError } from './http/aws-error';
 export { IMAGE_HINTS, SCENARIO_NAMES, type ScenarioName } from './scenarios';
 export { TIMING, circuitBreakerThreshold } from './timing';
 export { rolloutReasons, serviceEvents, stopReasons } from './ecs/messages';
+export * from './bastion';

@@ -41,6 +41,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         operations: aws.logsOperations,
         serverErrorType: 'ServiceUnavailableException',
       },
+      {
+        targetPrefix: 'AmazonEC2ContainerRegistry_V20150921',
+        operations: aws.ecrOperations,
+        serverErrorType: 'ServerException',
+      },
     ],
     calls,
     faults,

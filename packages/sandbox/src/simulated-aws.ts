@@ -1,5 +1,7 @@
 import { SimClock } from './clock';
 import { EcsArns } from './ecs/arns';
+import { ecrOperations } from './ecr/operations';
+import { RegistryStore } from './ecr/store';
 import { EcsState } from './ecs/model';
 import { ecsOperations } from './ecs/operations';
 import { Simulation } from './ecs/simulation';
@@ -21,13 +23,15 @@ export interface SimulatedAwsSettings {
 }
 
 /**
- * The sandbox without HTTP or timers: the same ECS and CloudWatch Logs operations, on a clock that only
- * moves when `advance` is called. startSandbox serves one of these; unit tests drive one directly.
+ * The sandbox without HTTP or timers: the same ECS, CloudWatch Logs and ECR operations, on a clock that
+ * only moves when `advance` is called. startSandbox serves one of these; unit tests drive one directly.
  */
 export interface SimulatedAws {
   readonly ecsOperations: OperationTable;
   readonly logsOperations: OperationTable;
-  /** Runs an ECS or CloudWatch Logs operation; failures throw an AwsError named after the error type. */
+  /** Amazon ECR's repository, image-manifest and authorization operations, kept in memory. */
+  readonly ecrOperations: OperationTable;
+  /** Runs an ECS, CloudWatch Logs or ECR operation; failures throw an AwsError named after the error type. */
   call<Output = Record<string, unknown>>(operation: string, input?: object): Output;
   advance(simulatedSeconds: number): void;
   readonly simulatedSeconds: number;
@@ -54,12 +58,20 @@ export function createSimulatedAws(settings: SimulatedAwsSettings): SimulatedAws
     region: settings.region,
     accountId: settings.accountId,
   });
+  const registry = ecrOperations({
+    store: new RegistryStore(() => clock.wallNow()),
+    region: settings.region,
+    accountId: settings.accountId,
+    random: new SeededRandom(settings.seed ^ 0xec7),
+    wallNow: () => clock.wallNow(),
+  });
 
   return {
     ecsOperations: ecs,
     logsOperations: cloudWatchLogs,
+    ecrOperations: registry,
     call<Output>(operation: string, input: object = {}): Output {
-      const handler = ecs[operation] ?? cloudWatchLogs[operation];
+      const handler = ecs[operation] ?? cloudWatchLogs[operation] ?? registry[operation];
       if (!handler)
         throw new AwsError('UnknownOperationException', `The sandbox does not simulate ${operation}`);
       return handler(input) as Output;
