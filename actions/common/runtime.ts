@@ -51,6 +51,7 @@ export async function runStep(body: () => Promise<void>): Promise<void> {
     if (error.code === UNEXPECTED_ERROR)
       core.debug((error.cause as Error | undefined)?.stack ?? String(error.stack));
     core.error(error.describe(), { title: error.code });
-    process.exitCode = core.ExitCode.Failure;
+    // core.ExitCode.Failure, written out: @github/local-action's stand-in for @actions/core lacks the enum.
+    process.exitCode = 1;
   }
 }
