@@ -55,6 +55,8 @@ export function runCommand(
       const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
       resolve({ exitCode: code ?? 128 + (signal ? (signals[signal] ?? 1) : 1), stdout, stderr });
     });
+    // A program that exits without reading its input closes the pipe (EPIPE); its exit code tells.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
 }
