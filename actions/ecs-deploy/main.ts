@@ -40,8 +40,13 @@ async function runPreviewStep(request: PreviewRequest & { region?: string }): Pr
   if (failure) throw failure;
 }
 
+// Cancelling a job sends SIGINT: a running one-off task is stopped rather than left behind.
+const cancelled = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => cancelled.abort());
+
 function contextFor(region: string | undefined) {
   return {
+    signal: cancelled.signal,
     ecs: awsClient(ECSClient, { region }),
     logs: awsClient(CloudWatchLogsClient, { region }),
     logger: actionLogger,

@@ -10,6 +10,7 @@ import {
 import { Clock, ConfigurationError, Logger, awsErrorName, systemClock } from '@slipway/kit';
 import { ECS } from './codes';
 import { Diagnosis, diagnose } from './diagnose';
+import { OneOffResult, OneOffTask, oneOffFailure, runOneOffTask } from './one-off';
 import { pruneRevisions } from './revisions';
 import { Outcome, PollSchedule, TrackedDeployment, describe, trackRollouts } from './rollout';
 import {
@@ -41,6 +42,8 @@ export interface DeployRequest {
   rollbackOnFailure: boolean;
   keepRevisions?: number;
   maxFailedTasks?: number;
+  /** Runs from the first service's new revision, before the update (it must succeed) or after it. */
+  oneOffTask?: OneOffTask;
 }
 
 export interface DeployContext {
@@ -50,6 +53,8 @@ export interface DeployContext {
   clock?: Clock;
   random?: () => number;
   schedule?: PollSchedule;
+  /** Aborted when the job is cancelled (a running one-off task is stopped). */
+  signal?: AbortSignal;
 }
 
 export type ServiceStatus =
@@ -73,6 +78,7 @@ export interface ServiceResult {
 export interface DeployResult {
   status: ServiceStatus;
   services: ServiceResult[];
+  oneOffTask?: OneOffResult;
 }
 
 /** Statuses that fail the step, worst first: the overall status is the worst service's. */
@@ -132,10 +138,22 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
     return registered.get(key)!;
   };
 
+  const targets = await Promise.all(plans.map((p) => p.targetArn ?? registerOnce(p.target!)));
+  const runOneOff = () =>
+    runOneOffTask(request.cluster, plans[0]!.service, targets[0]!, request.oneOffTask!, {
+      ...context,
+      clock,
+    });
+  let oneOffTask: OneOffResult | undefined;
+  if (request.oneOffTask?.when === 'before') {
+    oneOffTask = await runOneOff();
+    if (oneOffTask.status !== 'SUCCEEDED') throw oneOffFailure(oneOffTask, 'before');
+  }
+
   const results = await Promise.all(
-    plans.map(async (p): Promise<ServiceResult> => {
+    plans.map(async (p, i): Promise<ServiceResult> => {
       const name = p.service.serviceName!;
-      const targetArn = p.targetArn ?? (await registerOnce(p.target!));
+      const targetArn = targets[i]!;
       const base = {
         service: name,
         previousTaskDefinitionArn: p.previousTaskDefinitionArn,
@@ -225,7 +243,8 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
   }
 
   const status = severity.find((s) => results.some((r) => r.status === s)) ?? 'UNCHANGED';
-  return { status, services: results };
+  if (request.oneOffTask?.when === 'after' && !failedStatuses.has(status)) oneOffTask = await runOneOff();
+  return { status, services: results, oneOffTask };
 }
 
 /** A rollback is followed as long as the deploy was, and never for less than two minutes. */

@@ -166,21 +166,31 @@ async function describeStopped(
   return { taskId, stopCode: task.stopCode, stoppedReason: task.stoppedReason, containers, logTail };
 }
 
+/** A container's awslogs stream in a task, if it logs there. */
+export function logStreamOf(
+  definition: TaskDefinition | undefined,
+  containerName: string,
+  taskId: string,
+): { logGroupName: string; logStreamName: string } | undefined {
+  const config = definition?.containerDefinitions?.find((c) => c.name === containerName)?.logConfiguration;
+  const group = config?.options?.['awslogs-group'];
+  const prefix = config?.options?.['awslogs-stream-prefix'];
+  if (config?.logDriver !== 'awslogs' || !group || !prefix) return undefined;
+  return { logGroupName: group, logStreamName: `${prefix}/${containerName}/${taskId}` };
+}
+
 async function tailLogs(
   definition: TaskDefinition | undefined,
   containerName: string,
   taskId: string,
   options: DiagnoseOptions,
 ): Promise<string[]> {
-  const config = definition?.containerDefinitions?.find((c) => c.name === containerName)?.logConfiguration;
-  const group = config?.options?.['awslogs-group'];
-  const prefix = config?.options?.['awslogs-stream-prefix'];
-  if (config?.logDriver !== 'awslogs' || !group || !prefix) return [];
+  const where = logStreamOf(definition, containerName, taskId);
+  if (!where) return [];
   try {
     const answer = await options.logs.send(
       new GetLogEventsCommand({
-        logGroupName: group,
-        logStreamName: `${prefix}/${containerName}/${taskId}`,
+        ...where,
         limit: options.logLines ?? 20,
         startFromHead: false,
       }),

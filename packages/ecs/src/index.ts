@@ -7,3 +7,4 @@ export * from './revisions';
 export * from './report';
 export * from './inputs';
 export * from './preview';
+export * from './one-off';

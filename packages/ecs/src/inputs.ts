@@ -1,4 +1,4 @@
-import { ConfigurationError, InputSource, input, parseInputs } from '@slipway/kit';
+import { ConfigurationError, INVALID_INPUT, InputSource, input, parseInputs } from '@slipway/kit';
 import { ECS } from './codes';
 import { DeployRequest } from './deploy';
 import { PreviewRequest } from './preview';
@@ -20,6 +20,10 @@ export const deployInputs = {
   'rollback-on-failure': input.boolean({ default: true }),
   'keep-revisions': input.integer({ min: 1 }),
   'max-failed-tasks': input.integer({ min: 1 }),
+  'run-task-command': input.string(),
+  'run-task-container': input.string(),
+  'run-task-when': input.choice(['before', 'after'], { default: 'before' }),
+  'run-task-timeout': input.integer({ default: 600, min: 1 }),
   preview: input.choice(['deploy', 'delete', 'sweep']),
   'pull-request': input.integer({ min: 1 }),
   'preview-domain': input.string(),
@@ -106,7 +110,8 @@ export function readDeployRequest(source: InputSource): DeployRequest & { region
     overrides.env.length ||
     overrides.secrets.length ||
     i['force-new-deployment'] ||
-    i['desired-count'] !== undefined;
+    i['desired-count'] !== undefined ||
+    i['run-task-command'];
   if (!somethingToDo) {
     throw new ConfigurationError(
       ECS.CONFLICTING_SOURCES,
@@ -133,6 +138,31 @@ export function readDeployRequest(source: InputSource): DeployRequest & { region
     rollbackOnFailure: i['rollback-on-failure'],
     keepRevisions: i['keep-revisions'],
     maxFailedTasks: i['max-failed-tasks'],
+    oneOffTask: i['run-task-command']
+      ? {
+          command: parseCommand(i['run-task-command']),
+          container: i['run-task-container'],
+          when: i['run-task-when'],
+          timeoutSeconds: i['run-task-timeout'],
+        }
+      : undefined,
     region: i.region,
   };
+}
+
+/** A JSON array of words as given, or a command line run by sh -c. */
+function parseCommand(raw: string): string[] {
+  if (!raw.trim().startsWith('[')) return ['sh', '-c', raw];
+  let words: unknown;
+  try {
+    words = JSON.parse(raw);
+  } catch {
+    words = undefined;
+  }
+  if (Array.isArray(words) && words.length && words.every((word) => typeof word === 'string')) return words;
+  throw new ConfigurationError(
+    INVALID_INPUT,
+    'Input "run-task-command" starts with "[" but is not a JSON array of strings.',
+    { remedy: 'Use ["npm", "run", "migrate"], or a command line such as: npm run migrate.' },
+  );
 }

@@ -1,5 +1,6 @@
 import { SlipwayError, Summary } from '@slipway/kit';
 import { DeployResult, ServiceResult, errorCodeFor, failedStatuses } from './deploy';
+import { oneOffFailure } from './one-off';
 import { PreviewResult } from './preview';
 import { revisionOf } from './taskdef';
 import { ECS } from './codes';
@@ -24,6 +25,8 @@ export function deployOutputs(result: DeployResult): Record<string, string> {
     results: JSON.stringify(
       result.services.map(({ diagnosis, ...rest }) => ({ ...rest, cause: diagnosis?.cause.title })),
     ),
+    'task-arn': result.oneOffTask?.taskArn ?? '',
+    'task-exit-code': result.oneOffTask?.exitCode === undefined ? '' : String(result.oneOffTask.exitCode),
   };
 }
 
@@ -49,6 +52,13 @@ export function deploySummary(result: DeployResult): string {
     else if (s.changes.length)
       summary.details(`${s.service}: what changed`, s.changes.map((c) => `- \`${c}\``).join('\n'));
     if (failedStatuses.has(s.status)) appendDiagnosis(summary, s);
+  }
+  const task = result.oneOffTask;
+  if (task) {
+    const icon = task.status === 'SUCCEEDED' ? '✅' : '❌';
+    summary.paragraph(
+      `One-off task \`${task.taskArn.split('/').pop()}\` (${task.container}): ${icon} ${task.status}, ${task.reason}, ${(task.durationMs / 1000).toFixed(1)} s.`,
+    );
   }
   return summary.toMarkdown();
 }
@@ -89,7 +99,10 @@ function appendDiagnosis(summary: Summary, s: ServiceResult): void {
 /** The error the step fails with: the first failed service, its cause and remedy. */
 export function deployFailure(result: DeployResult): SlipwayError | undefined {
   const failed = result.services.find((s) => failedStatuses.has(s.status));
-  if (!failed) return undefined;
+  if (!failed) {
+    const task = result.oneOffTask;
+    return task && task.status !== 'SUCCEEDED' ? oneOffFailure(task, 'after') : undefined;
+  }
   const cause = failed.diagnosis?.cause;
   const rollback = failed.rollback
     ? ` Rolled back to revision ${revisionOf(failed.rollback.taskDefinitionArn)}: ${failed.rollback.status}.`

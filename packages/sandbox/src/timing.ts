@@ -17,6 +17,8 @@ export const TIMING = {
   oomAfterSeconds: 8,
   /** Into PENDING, until the secrets cannot be fetched. */
   secretsFailAfterSeconds: 5,
+  /** After RUNNING, until a standalone task's overridden command (a migration, say) exits. */
+  commandSeconds: 10,
 } as const;
 
 /** ECS's documented circuit-breaker threshold: 0.5 × desired count, at least 3, at most 200. */

@@ -18,7 +18,14 @@ export type HealthStatus = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';
 /** The next thing due to happen to a task, and when (simulated seconds). */
 export interface ScheduledChange {
   at: number;
-  change: 'to-pending' | 'to-running' | 'start-failure' | 'container-exit' | 'health-verdict' | 'to-stopped';
+  change:
+    | 'to-pending'
+    | 'to-running'
+    | 'start-failure'
+    | 'container-exit'
+    | 'command-exit'
+    | 'health-verdict'
+    | 'to-stopped';
 }
 
 export interface ContainerState {

@@ -6,7 +6,7 @@ import type { SeededRandom } from '../random';
 import type { ScenarioBook } from '../scenarios';
 import type { ClusterState, ContainerState, EcsState, TaskState } from './model';
 import { ServiceScheduler } from './scheduler';
-import { advanceTask, type LifecycleContext, type TaskHappening } from './task-lifecycle';
+import { advanceTask, overriddenCommand, type LifecycleContext, type TaskHappening } from './task-lifecycle';
 
 export interface SimulationDeps {
   state: EcsState;
@@ -59,12 +59,28 @@ export class Simulation {
   private react(cluster: ClusterState, task: TaskState, happening: TaskHappening): void {
     const service = task.serviceName ? cluster.services.get(task.serviceName) : undefined;
     switch (happening) {
-      case 'running':
+      case 'running': {
+        const command = overriddenCommand(task);
         for (const container of task.containers) {
           const app = { containerName: container.name, port: container.port };
-          this.log(container, startupLines(container.scenario, app));
+          this.log(
+            container,
+            command?.container === container.name
+              ? [`$ ${command.command.join(' ')}`]
+              : startupLines(container.scenario, app),
+          );
         }
         return;
+      }
+      case 'command-exited': {
+        const command = overriddenCommand(task)!;
+        const container = task.containers.find((c) => c.name === command.container) ?? task.culprit;
+        this.log(container, [
+          container.exitCode === 0 ? 'done' : `error: command failed`,
+          `exit ${container.exitCode}`,
+        ]);
+        return;
+      }
       case 'failed':
         this.log(task.culprit, exitLines(task.culprit.scenario));
         if (service) this.scheduler.taskFailed(cluster, service, task);

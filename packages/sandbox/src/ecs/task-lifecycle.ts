@@ -21,7 +21,27 @@ export interface LifecycleContext {
   scenarios: ScenarioBook;
 }
 
-export type TaskHappening = 'running' | 'healthy' | 'failed-health-checks' | 'failed' | 'stopped';
+export type TaskHappening =
+  'running' | 'healthy' | 'failed-health-checks' | 'failed' | 'command-exited' | 'stopped';
+
+/**
+ * A standalone task (RunTask) whose container runs an overridden command, e.g. migrations: the command
+ * and its container. Such a task ends by itself, exiting with the code of a trailing `exit N` (else 0).
+ */
+export function overriddenCommand(task: TaskState): { container: string; command: string[] } | undefined {
+  if (task.serviceName) return undefined;
+  const override = task.overrides?.containerOverrides?.find((c) => c.command?.length && c.name);
+  return override ? { container: override.name!, command: override.command! } : undefined;
+}
+
+/** How long the command runs: a `sleep N` in it takes N seconds, anything else TIMING.commandSeconds. */
+export function commandSeconds(command: string[]): number {
+  return Math.max(TIMING.commandSeconds, Number(/\bsleep (\d+)/.exec(command.join(' '))?.[1] ?? 0));
+}
+
+export function commandExitCode(command: string[]): number {
+  return Number(/\bexit (\d{1,3})\s*$/.exec(command.join(' '))?.[1] ?? 0);
+}
 
 export interface NewTask {
   cluster: ClusterState;
@@ -171,7 +191,9 @@ function applyChange(
       task.next =
         outcome.kind === 'exits'
           ? { at: due.at + outcome.afterSeconds, change: 'container-exit' }
-          : { at: due.at + TIMING.healthCheckSeconds, change: 'health-verdict' };
+          : outcome.kind === 'runs' && overriddenCommand(task)
+            ? { at: due.at + commandSeconds(overriddenCommand(task)!.command), change: 'command-exit' }
+            : { at: due.at + TIMING.healthCheckSeconds, change: 'health-verdict' };
       return 'running';
     }
     case 'health-verdict': {
@@ -199,6 +221,19 @@ function applyChange(
       beginStop(ctx, task, stop, due.at);
       task.failed = true;
       return 'failed';
+    }
+    case 'command-exit': {
+      const { container, command } = overriddenCommand(task)!;
+      const exited = task.containers.find((c) => c.name === container) ?? task.culprit;
+      exited.exitCode = commandExitCode(command);
+      beginStop(
+        ctx,
+        task,
+        { stopCode: 'EssentialContainerExited', stoppedReason: stopReasons.essentialContainerExited },
+        due.at,
+      );
+      task.failed = exited.exitCode !== 0;
+      return 'command-exited';
     }
     case 'start-failure': {
       const reason = startFailureReason(ctx, task);
