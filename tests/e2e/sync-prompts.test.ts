@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { startLocalBastion } from '@slipway/sandbox';
 import { runAction } from '../helpers/action';
 import { startMoto } from '../helpers/moto';
 import { PgPair, PgServer, startPostgresPair } from '../helpers/postgres';
@@ -302,5 +303,47 @@ test('databases named by a Secrets Manager secret and by Parameter Store, passwo
     }
   } finally {
     await moto.stop();
+  }
+}, 60_000);
+
+test('a private target is reached through the bastion, and the tunnel is closed after', async () => {
+  await seed('tunnelled', [['a', 'through the bastion', null, null]], []);
+  const bastion = await startLocalBastion();
+  try {
+    const url = new URL(target.url);
+    // The URL names the database as the bastion sees it; only the tunnel reaches it.
+    const result = await sync({
+      table: 'tunnelled',
+      tunnel: 'target',
+      'tunnel-mode': 'ssh',
+      mode: 'overwrite',
+      'target-url': target.url,
+      region: 'us-east-1',
+      'ssh-endpoint': `${bastion.host}:${bastion.port}`,
+      'ssh-user': bastion.user,
+      'ssh-private-key': bastion.privateKey,
+      'ssh-host-key': bastion.fingerprint,
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.stdout).toMatch(
+      new RegExp(`Tunnel \\(ssh\\) open: 127\\.0\\.0\\.1:\\d+ → 127\\.0\\.0\\.1:${url.port}`),
+    );
+    expect(result.summary).toMatch(/^127\.0\.0\.1:\d+\/postgres: 1 added/m);
+    expect(result.summary).not.toContain(`:${url.port}/`);
+    expect(await rowsOf(target, 'tunnelled')).toEqual(await rowsOf(source, 'tunnelled'));
+    const wrongKey = await sync({
+      table: 'tunnelled',
+      tunnel: 'target',
+      'tunnel-mode': 'ssh',
+      region: 'us-east-1',
+      'ssh-endpoint': `${bastion.host}:${bastion.port}`,
+      'ssh-user': bastion.user,
+      'ssh-private-key': bastion.privateKey,
+      'ssh-host-key': `SHA256:${'A'.repeat(43)}`,
+    });
+    expect(wrongKey.exitCode).toBe(1);
+    expect(wrongKey.errors[0]).toContain('SLW-TUN-003');
+  } finally {
+    await bastion.stop();
   }
 }, 60_000);

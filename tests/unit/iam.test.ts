@@ -362,7 +362,8 @@ describe('the code reached from each action', () => {
     expect(calls('validate-deploy')).toContain('ecs:DescribeServices');
     expect(calls('validate-deploy')).not.toContain('ecs:UpdateService');
     expect(calls('sync-prompts')).toContain('secretsmanager:GetSecretValue');
-    expect(calls('sync-prompts')).not.toContain('ec2:DescribeInstances');
+    expect(calls('sync-prompts')).toContain('ssm:StartSession'); // its tunnel to a private database
+    expect(calls('validate-deploy')).not.toContain('ssm:StartSession');
   });
 });
 

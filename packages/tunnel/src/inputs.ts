@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { ConfigurationError, InputSource, input, parseInputs, resolveRegion } from '@slipway/kit';
 import { TUNNEL } from './codes';
 import { parseHostKeyPin } from './hostkey';
-import { MigrationRequest } from './migrations';
+import { MigrationRequest, TunnelSettings } from './migrations';
 
-/** run-migrations-via-bastion's inputs, as action.yml declares them (the action and the CLI parse with this). */
-export const migrationInputs = {
+/** How to reach the bastion: the inputs run-migrations-via-bastion and sync-prompts share. */
+export const tunnelInputs = {
   mode: input.choice(['ssm', 'ssh'], { default: 'ssm' }),
   'bastion-instance-id': input.string(),
   'bastion-tag': input.string({ default: 'Name=bastion' }),
@@ -13,6 +13,29 @@ export const migrationInputs = {
   'ssh-user': input.string({ default: 'ec2-user' }),
   'ssh-private-key': input.string(),
   'ssh-host-key': input.string(),
+  'tunnel-timeout': input.integer({ default: 30, min: 1 }),
+  region: input.string(),
+};
+
+export function readTunnelSettings(source: InputSource): TunnelSettings {
+  const i = parseInputs(source, tunnelInputs);
+  return {
+    mode: i.mode,
+    bastion: { instanceId: i['bastion-instance-id'], tag: i['bastion-tag'] },
+    ssh: {
+      endpoint: i['ssh-endpoint'] ? parseEndpoint(i['ssh-endpoint']) : undefined,
+      user: i['ssh-user'],
+      privateKey: i['ssh-private-key'],
+      hostKeyFingerprint: i.mode === 'ssh' ? parseHostKeyPin(i['ssh-host-key']) : undefined,
+    },
+    readyTimeoutMs: i['tunnel-timeout'] * 1000,
+    region: resolveRegion(i.region),
+  };
+}
+
+/** run-migrations-via-bastion's inputs, as action.yml declares them (the action and the CLI parse with this). */
+export const migrationInputs = {
+  ...tunnelInputs,
   'db-host': input.string(),
   'db-port': input.integer({ min: 1, max: 65535 }),
   'db-user': input.string(),
@@ -21,7 +44,6 @@ export const migrationInputs = {
   'db-secret-id': input.string(),
   'db-parameters': input.list({ default: [] }),
   'db-ssl': input.boolean({ default: false }),
-  'tunnel-timeout': input.integer({ default: 30, min: 1 }),
   command: input.string(),
   'migrations-dir': input.string(),
   'history-table': input.string(),
@@ -34,7 +56,6 @@ export const migrationInputs = {
   'allow-production-reset': input.boolean({ default: false }),
   extensions: input.list({ default: [] }),
   'seed-command': input.string(),
-  region: input.string(),
 };
 
 export function readMigrationRequest(source: InputSource, workspace: string): MigrationRequest {
@@ -56,16 +77,8 @@ export function readMigrationRequest(source: InputSource, workspace: string): Mi
       },
     );
   }
-  const endpoint = i['ssh-endpoint'] ? parseEndpoint(i['ssh-endpoint']) : undefined;
   return {
-    mode: i.mode,
-    bastion: { instanceId: i['bastion-instance-id'], tag: i['bastion-tag'] },
-    ssh: {
-      endpoint,
-      user: i['ssh-user'],
-      privateKey: i['ssh-private-key'],
-      hostKeyFingerprint: i.mode === 'ssh' ? parseHostKeyPin(i['ssh-host-key']) : undefined,
-    },
+    ...readTunnelSettings(source),
     credentials: {
       given: {
         host: i['db-host'],
@@ -78,7 +91,6 @@ export function readMigrationRequest(source: InputSource, workspace: string): Mi
       parameters: i['db-parameters'],
     },
     ssl: i['db-ssl'],
-    readyTimeoutMs: i['tunnel-timeout'] * 1000,
     init: {
       createIfMissing: i['create-database'],
       reset: i.reset,
@@ -93,7 +105,6 @@ export function readMigrationRequest(source: InputSource, workspace: string): Mi
     lockTimeoutMs: i['lock-timeout'] * 1000,
     historyTable: i['history-table'],
     seedCommand: i['seed-command'],
-    region: resolveRegion(i.region),
     workingDirectory: workspace,
   };
 }

@@ -12,7 +12,8 @@ import { openSshTunnel } from './ssh';
 import { openSsmTunnel } from './ssm';
 import { Teardown, Tunnel } from './tunnel';
 
-export interface MigrationRequest {
+/** How to reach a private database: through which bastion, by SSM or SSH. */
+export interface TunnelSettings {
   mode: 'ssm' | 'ssh';
   bastion: { instanceId?: string; tag: string };
   ssh: {
@@ -21,9 +22,13 @@ export interface MigrationRequest {
     privateKey?: string;
     hostKeyFingerprint?: string;
   };
+  readyTimeoutMs: number;
+  region: string;
+}
+
+export interface MigrationRequest extends TunnelSettings {
   credentials: CredentialSources;
   ssl: boolean;
-  readyTimeoutMs: number;
   init: {
     createIfMissing: boolean;
     reset: boolean;
@@ -38,7 +43,6 @@ export interface MigrationRequest {
   lockTimeoutMs: number;
   historyTable?: string;
   seedCommand?: string;
-  region: string;
   workingDirectory: string;
 }
 
@@ -75,17 +79,10 @@ export async function runMigrations(
   const clock = context.clock ?? systemClock;
   const started = clock.now();
   const { logger } = context;
-  const bastion = await locateBastion(request, context);
-  logger.info(`Bastion ${bastion.instanceId} (${bastion.address || 'no address'}).`);
   const database = await resolveCredentials(request.credentials, context, context.secrets);
-
-  const tunnel = await openTunnel(request, context, bastion, database);
-  context.teardown.add(`close the ${tunnel.mode} tunnel`, tunnel.close);
+  const { bastion, tunnel, local: reached } = await openDatabaseTunnel(request, context, database);
   try {
-    const local: DbTarget = { ...database, host: '127.0.0.1', port: tunnel.localPort, ssl: request.ssl };
-    logger.info(
-      `Tunnel (${tunnel.mode}) open: 127.0.0.1:${tunnel.localPort} → ${database.host}:${database.port}.`,
-    );
+    const local: DbTarget = { ...reached, ssl: request.ssl };
     await waitForDatabase(request.init.createIfMissing ? { ...local, database: 'postgres' } : local, {
       timeoutMs: request.readyTimeoutMs,
     });
@@ -127,11 +124,35 @@ export async function runMigrations(
   }
 }
 
+export type TunnelContext = Pick<
+  MigrationContext,
+  'ec2' | 'ssm' | 'instanceConnect' | 'secrets' | 'logger' | 'teardown' | 'onSsmSession'
+>;
+
+/**
+ * Finds the bastion and opens a tunnel to `database` through it; the teardown closes it. Returns the
+ * database as reached through the tunnel's local end.
+ */
+export async function openDatabaseTunnel(
+  settings: TunnelSettings,
+  context: TunnelContext,
+  database: DbTarget,
+): Promise<{ bastion: Bastion; tunnel: Tunnel; local: DbTarget }> {
+  const bastion = await locateBastion(settings, context);
+  context.logger.info(`Bastion ${bastion.instanceId} (${bastion.address || 'no address'}).`);
+  const tunnel = await openTunnel(settings, context, bastion, database);
+  context.teardown.add(`close the ${tunnel.mode} tunnel`, tunnel.close);
+  context.logger.info(
+    `Tunnel (${tunnel.mode}) open: 127.0.0.1:${tunnel.localPort} → ${database.host}:${database.port}.`,
+  );
+  return { bastion, tunnel, local: { ...database, host: '127.0.0.1', port: tunnel.localPort } };
+}
+
 /**
  * With an SSH endpoint and a key of its own, the endpoint is the bastion (one outside EC2, or behind a
  * fixed name): nothing to look up. Otherwise the one running instance the inputs select.
  */
-function locateBastion(request: MigrationRequest, context: MigrationContext): Promise<Bastion> {
+function locateBastion(request: TunnelSettings, context: TunnelContext): Promise<Bastion> {
   const { endpoint, privateKey } = request.ssh;
   if (request.mode === 'ssh' && endpoint && privateKey && !request.bastion.instanceId) {
     return Promise.resolve({ instanceId: `${endpoint.host}:${endpoint.port}`, address: endpoint.host });
@@ -140,8 +161,8 @@ function locateBastion(request: MigrationRequest, context: MigrationContext): Pr
 }
 
 async function openTunnel(
-  request: MigrationRequest,
-  context: MigrationContext,
+  request: TunnelSettings,
+  context: TunnelContext,
   bastion: Bastion,
   database: DbTarget,
 ): Promise<Tunnel> {

@@ -1,23 +1,55 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DbTarget, SyncOptions, SyncRequest } from '@slipway/db';
-import { Secrets } from '@slipway/kit';
+import { InputSource, Secrets, input, parseInputs } from '@slipway/kit';
 import { resolveCredentials } from './credentials';
+import { readTunnelSettings } from './inputs';
+import { TunnelContext, TunnelSettings, openDatabaseTunnel } from './migrations';
 
-/** Reads the credentials a sync's databases are named by, from inputs, Secrets Manager or Parameter Store. */
+/** Which of a sync's databases are private, reached through the bastion (sync-prompts' "tunnel" input). */
+export interface SyncTunnel {
+  sides: ('source' | 'target')[];
+  settings?: TunnelSettings;
+}
+
+export function readSyncTunnel(source: InputSource): SyncTunnel {
+  const { tunnel } = parseInputs(source, {
+    tunnel: input.choice(['none', 'source', 'target', 'both'], { default: 'none' }),
+  });
+  if (tunnel === 'none') return { sides: [] };
+  return {
+    sides: tunnel === 'both' ? ['source', 'target'] : [tunnel],
+    // sync-prompts' own "mode" is overwrite or upsert: the bastion's is "tunnel-mode" there.
+    settings: readTunnelSettings((name) => source(name === 'mode' ? 'tunnel-mode' : name)),
+  };
+}
+
+/**
+ * Reads the credentials a sync's databases are named by (inputs, Secrets Manager, Parameter Store), and
+ * opens a tunnel through the bastion to each private one; the context's teardown closes them.
+ */
 export async function resolveSyncRequest(
   request: SyncRequest,
   clients: { secretsManager: () => SecretsManagerClient; ssm: () => SSMClient },
   secrets: Secrets,
+  tunnel: SyncTunnel & { context?: TunnelContext } = { sides: [] },
 ): Promise<{ target: DbTarget; options: Omit<SyncOptions, 'logger'> }> {
+  const reach = async (side: 'source' | 'target', database: DbTarget) =>
+    tunnel.sides.includes(side)
+      ? (await openDatabaseTunnel(tunnel.settings!, tunnel.context!, database)).local
+      : database;
   const { source } = request;
+  const target = await reach('target', await resolveCredentials(request.target, clients, secrets));
   return {
-    target: await resolveCredentials(request.target, clients, secrets),
+    target,
     options: {
       ...request.options,
       source:
         source.kind === 'database'
-          ? { kind: 'database', database: await resolveCredentials(source.database, clients, secrets) }
+          ? {
+              kind: 'database',
+              database: await reach('source', await resolveCredentials(source.database, clients, secrets)),
+            }
           : source,
     },
   };
