@@ -83,6 +83,17 @@ test.concurrent.each([
     expect(run.summary).toMatch(/\*\*Remedy:\*\*/);
     expect(run.summary).toMatch(/Stop code/);
     expect(run.summary).toMatch(/circuit breaker/i);
+    // ECS's service-deployment API: our service deployment, rolling (or rolled) back, and what the
+    // breaker counted against its threshold.
+    expect(run.summary).toMatch(/\*\*Service deployment:\*\* `ROLLBACK_(IN_PROGRESS|SUCCESSFUL)`/);
+    const counted = /circuit breaker TRIGGERED: (\d+) failed task\(s\) of threshold (\d+)/.exec(run.summary);
+    expect(Number(counted?.[1])).toBeGreaterThanOrEqual(Number(counted?.[2]));
+    expect(Number(counted?.[2])).toBe(3);
+    const [result] = JSON.parse(run.outputs.results ?? '[]') as {
+      serviceDeployment?: { status: string; circuitBreaker?: { failureCount?: number } };
+    }[];
+    expect(result?.serviceDeployment?.status).toMatch(/^ROLLBACK_/);
+    expect(result?.serviceDeployment?.circuitBreaker?.failureCount).toBe(Number(counted?.[1]));
     // ECS (the sandbox) rolls the service back; we must not register or deploy anything more.
     await waitUntil(async () => (await liveTaskDefinition(name)) === before, {
       timeoutMs: 10_000,

@@ -116,6 +116,7 @@ interface Plan {
 export async function deploy(request: DeployRequest, context: DeployContext): Promise<DeployResult> {
   const clock = context.clock ?? systemClock;
   const started = clock.now();
+  const startedAt = new Date();
   const deadline = started + request.timeoutSeconds * 1000;
   const { ecs, logger } = context;
 
@@ -230,6 +231,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
           lastEventBefore: plans.find((p) => p.service.serviceName === result.service)?.service.events?.[0]
             ?.id,
           reason: outcome.verdict === 'TIMED_OUT' ? `timeout: ${outcome.reason}` : outcome.reason,
+          startedAt,
         });
         if (request.rollbackOnFailure && (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT')) {
           result.rollback = await rollBack(request, context, result, outcome);

@@ -1,10 +1,14 @@
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  DescribeServiceDeploymentsCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListServiceDeploymentsCommand,
   ListTasksCommand,
   Service,
+  ServiceDeployment,
+  ServiceDeploymentBrief,
   Task,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
@@ -23,10 +27,21 @@ export interface StoppedTask {
   logTail: string[];
 }
 
+/** What ECS's service-deployment API says about our deployment (absent where the API is not available). */
+export interface ServiceDeploymentFacts {
+  arn: string;
+  status: string;
+  statusReason?: string;
+  circuitBreaker?: { status?: string; failureCount?: number; threshold?: number };
+  alarmsTriggered: string[];
+  rollback?: { reason?: string; serviceRevisionArn?: string };
+}
+
 export interface Diagnosis {
   cause: Cause;
   events: string[];
   stoppedTasks: StoppedTask[];
+  serviceDeployment?: ServiceDeploymentFacts;
 }
 
 const causes = {
@@ -101,6 +116,8 @@ export interface DiagnoseOptions {
   logger: Logger;
   logLines?: number;
   maxTasks?: number;
+  /** When the deploy began (wall clock): service deployments created before it are not ours. */
+  startedAt?: Date;
 }
 
 /** Gathers the evidence: events since the deploy began, our stopped tasks, and their last log lines. */
@@ -129,7 +146,79 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
       `Could not read the stopped tasks of ${options.serviceName}: ${(error as Error).message}`,
     );
   }
-  return { cause: classify(stoppedTasks, options.reason), events, stoppedTasks };
+  const serviceDeployment = await serviceDeploymentOf(options);
+  return {
+    cause: classify(stoppedTasks, options.reason),
+    events,
+    stoppedTasks,
+    ...(serviceDeployment ? { serviceDeployment } : {}),
+  };
+}
+
+/** Margin for the runner's clock running ahead of ECS's when filtering by creation time. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Our service deployment is the one whose target revision is our deployment: ECS numbers a service
+ * revision as the deployment that runs it (ecs-svc/<n> → service-revision/<cluster>/<service>/<n>).
+ */
+export function isOurs(brief: ServiceDeploymentBrief, deploymentId: string): boolean {
+  const number = deploymentId.split('/').pop();
+  return !!number && brief.targetServiceRevisionArn?.split('/').pop() === number;
+}
+
+/** Maps DescribeServiceDeployments' answer to the facts the summary shows. */
+export function serviceDeploymentFacts(deployment: ServiceDeployment): ServiceDeploymentFacts {
+  const breaker = deployment.deploymentCircuitBreaker;
+  return {
+    arn: deployment.serviceDeploymentArn ?? '',
+    status: deployment.status ?? 'UNKNOWN',
+    statusReason: deployment.statusReason,
+    circuitBreaker: breaker
+      ? { status: breaker.status, failureCount: breaker.failureCount, threshold: breaker.threshold }
+      : undefined,
+    alarmsTriggered: deployment.alarms?.triggeredAlarmNames ?? [],
+    rollback: deployment.rollback
+      ? { reason: deployment.rollback.reason, serviceRevisionArn: deployment.rollback.serviceRevisionArn }
+      : undefined,
+  };
+}
+
+/**
+ * Best effort: older endpoints (UnknownOperation), missing permissions (AccessDenied) or any other
+ * error leave the diagnosis as DescribeServices alone makes it.
+ */
+async function serviceDeploymentOf(options: DiagnoseOptions): Promise<ServiceDeploymentFacts | undefined> {
+  if (!options.deploymentId) return undefined;
+  try {
+    const after = options.startedAt ? new Date(options.startedAt.getTime() - CLOCK_SKEW_MS) : undefined;
+    let nextToken: string | undefined;
+    let ours: ServiceDeploymentBrief | undefined;
+    for (let page = 0; page < 5 && !ours; page++) {
+      const listed = await options.ecs.send(
+        new ListServiceDeploymentsCommand({
+          cluster: options.cluster,
+          service: options.serviceName,
+          createdAt: after ? { after } : undefined,
+          nextToken,
+        }),
+      );
+      ours = listed.serviceDeployments?.find((b) => isOurs(b, options.deploymentId));
+      nextToken = listed.nextToken;
+      if (!nextToken) break;
+    }
+    if (!ours?.serviceDeploymentArn) return undefined;
+    const described = await options.ecs.send(
+      new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [ours.serviceDeploymentArn] }),
+    );
+    const deployment = described.serviceDeployments?.[0];
+    return deployment ? serviceDeploymentFacts(deployment) : undefined;
+  } catch (error) {
+    options.logger.debug(
+      `Service deployment of ${options.serviceName} unavailable (${(error as Error).name}): ${(error as Error).message}`,
+    );
+    return undefined;
+  }
 }
 
 async function stoppedTasksOf(options: DiagnoseOptions): Promise<Task[]> {

@@ -1,5 +1,6 @@
 import { SlipwayError, Summary } from '@slipway/kit';
 import { DeployResult, ServiceResult, errorCodeFor, failedStatuses } from './deploy';
+import { ServiceDeploymentFacts } from './diagnose';
 import { oneOffFailure } from './one-off';
 import { PreviewResult } from './preview';
 import { revisionOf } from './taskdef';
@@ -23,7 +24,11 @@ export function deployOutputs(result: DeployResult): Record<string, string> {
     'deployment-id': first?.deploymentId ?? '',
     status: result.status,
     results: JSON.stringify(
-      result.services.map(({ diagnosis, ...rest }) => ({ ...rest, cause: diagnosis?.cause.title })),
+      result.services.map(({ diagnosis, ...rest }) => ({
+        ...rest,
+        cause: diagnosis?.cause.title,
+        ...(diagnosis?.serviceDeployment ? { serviceDeployment: diagnosis.serviceDeployment } : {}),
+      })),
     ),
     'task-arn': result.oneOffTask?.taskArn ?? '',
     'task-exit-code': result.oneOffTask?.exitCode === undefined ? '' : String(result.oneOffTask.exitCode),
@@ -67,6 +72,8 @@ function appendDiagnosis(summary: Summary, s: ServiceResult): void {
   summary.heading(`${s.service}: ${s.status.toLowerCase().replace('_', ' ')}`, 3).paragraph(s.reason);
   if (s.diagnosis) {
     summary.paragraph(`**Cause:** ${s.diagnosis.cause.title}\n\n**Remedy:** ${s.diagnosis.cause.remedy}`);
+    if (s.diagnosis.serviceDeployment)
+      summary.paragraph(serviceDeploymentLine(s.diagnosis.serviceDeployment));
     if (s.diagnosis.stoppedTasks.length) {
       summary.table(
         ['Task', 'Stop code', 'Stopped reason', 'Containers'],
@@ -94,6 +101,19 @@ function appendDiagnosis(summary: Summary, s: ServiceResult): void {
       `**Rollback** to revision ${revisionOf(s.rollback.taskDefinitionArn)}: ${verdictIcons[s.rollback.status] ?? s.rollback.status} — ${s.rollback.reason}`,
     );
   }
+}
+
+/** One line on what ECS's service-deployment API says: status, reason, circuit breaker, alarms. */
+export function serviceDeploymentLine(sd: ServiceDeploymentFacts): string {
+  const parts = [`**Service deployment:** \`${sd.status}\`${sd.statusReason ? ` — ${sd.statusReason}` : ''}`];
+  const breaker = sd.circuitBreaker;
+  if (breaker?.failureCount !== undefined) {
+    const threshold = breaker.threshold === undefined ? '' : ` of threshold ${breaker.threshold}`;
+    const label = breaker.status ? `circuit breaker ${breaker.status}` : 'circuit breaker';
+    parts.push(`${label}: ${breaker.failureCount} failed task(s)${threshold}`);
+  }
+  if (sd.alarmsTriggered.length) parts.push(`alarms triggered: ${sd.alarmsTriggered.join(', ')}`);
+  return parts.join('; ');
 }
 
 /** The error the step fails with: the first failed service, its cause and remedy. */

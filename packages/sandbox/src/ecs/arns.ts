@@ -17,6 +17,15 @@ export class EcsArns {
     return `${this.prefix()}:service/${cluster}/${name}`;
   }
 
+  serviceDeployment(cluster: string, service: string, id: string): string {
+    return `${this.prefix()}:service-deployment/${cluster}/${service}/${id}`;
+  }
+
+  /** A deployment's revision: ECS numbers it as the deployment (ecs-svc/<n>). */
+  serviceRevision(cluster: string, service: string, deploymentId: string): string {
+    return `${this.prefix()}:service-revision/${cluster}/${service}/${lastSegment(deploymentId)}`;
+  }
+
   task(cluster: string, taskId: string): string {
     return `${this.prefix()}:task/${cluster}/${taskId}`;
   }

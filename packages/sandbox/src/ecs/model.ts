@@ -110,6 +110,43 @@ export interface DeploymentState {
   networkConfiguration?: NetworkConfiguration;
 }
 
+export type ServiceDeploymentStatus =
+  | 'PENDING'
+  | 'IN_PROGRESS'
+  | 'SUCCESSFUL'
+  | 'STOPPED'
+  | 'STOP_REQUESTED'
+  | 'ROLLBACK_REQUESTED'
+  | 'ROLLBACK_IN_PROGRESS'
+  | 'ROLLBACK_SUCCESSFUL'
+  | 'ROLLBACK_FAILED';
+
+/**
+ * One service deployment (what ListServiceDeployments / DescribeServiceDeployments answer about): started
+ * by CreateService or UpdateService, its target revision is the deployment it started; a circuit-breaker
+ * rollback stays the same service deployment, carried out by a second (rollback) deployment.
+ */
+export interface ServiceDeploymentState {
+  id: string;
+  arn: string;
+  /** The deployment (ecs-svc/…) it started; its revision is the target revision. */
+  deploymentId: string;
+  /** The deployments that were live when it started: the source revisions. */
+  sourceDeploymentIds: string[];
+  /** The deployment carrying out the rollback, once the circuit breaker rolled back. */
+  rollbackDeploymentId?: string;
+  createdAt: number;
+  startedAt: number;
+  finishedAt?: number;
+  updatedAt: number;
+  status: ServiceDeploymentStatus;
+  statusReason?: string;
+  failureCount: number;
+  threshold: number;
+  circuitBreakerTriggered: boolean;
+  rollback?: { reason: string; startedAt: number; serviceRevisionArn: string };
+}
+
 export interface ServiceEventState {
   id: string;
   createdAt: number;
@@ -126,6 +163,8 @@ export interface ServiceState {
   deploymentConfiguration: DeploymentConfiguration;
   /** PRIMARY first. */
   deployments: DeploymentState[];
+  /** Newest first; kept after their deployments are drained. */
+  serviceDeployments: ServiceDeploymentState[];
   /** Newest first. */
   events: ServiceEventState[];
   createdAt: number;

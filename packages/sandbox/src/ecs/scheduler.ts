@@ -1,7 +1,8 @@
 import type { DeploymentMark } from '../options';
 import { circuitBreakerThreshold } from '../timing';
 import { rolloutReasons, serviceEvents, stopReasons } from './messages';
-import type { ClusterState, DeploymentState, ServiceState, TaskState } from './model';
+import { lastSegment } from './arns';
+import type { ClusterState, DeploymentState, ServiceDeploymentState, ServiceState, TaskState } from './model';
 import {
   beginStop,
   createTask,
@@ -24,9 +25,18 @@ export class ServiceScheduler {
     private readonly recordMark: (mark: DeploymentMark) => void,
   ) {}
 
-  /** Demotes the current deployments to ACTIVE and starts a new PRIMARY one. */
-  startDeployment(service: ServiceState, taskDefinitionArn: string, reason?: string): DeploymentState {
+  /**
+   * Demotes the current deployments to ACTIVE and starts a new PRIMARY one. A new service deployment
+   * stops the unfinished ones; a rollback is carried out within the service deployment it rolls back.
+   */
+  startDeployment(
+    service: ServiceState,
+    taskDefinitionArn: string,
+    reason?: string,
+    rollbackOf?: ServiceDeploymentState,
+  ): DeploymentState {
     const now = this.ctx.clock.wallNow();
+    const sourceDeploymentIds = service.deployments.map((d) => d.id);
     for (const deployment of service.deployments) deployment.status = 'ACTIVE';
     const id = `ecs-svc/${this.ctx.random.digits(19)}`;
     const deployment: DeploymentState = {
@@ -46,7 +56,57 @@ export class ServiceScheduler {
     service.deployments.unshift(deployment);
     service.taskDefinitionArn = taskDefinitionArn;
     service.steady = false;
+    if (rollbackOf) {
+      rollbackOf.rollbackDeploymentId = id;
+    } else {
+      this.stopUnfinishedServiceDeployments(service, now);
+      service.serviceDeployments.unshift(this.newServiceDeployment(service, id, sourceDeploymentIds, now));
+    }
     return deployment;
+  }
+
+  private newServiceDeployment(
+    service: ServiceState,
+    deploymentId: string,
+    sourceDeploymentIds: string[],
+    now: number,
+  ): ServiceDeploymentState {
+    // Derived from the deployment id rather than drawn, so seeded runs keep their ids.
+    const id = Buffer.from(lastSegment(deploymentId)).toString('base64url');
+    return {
+      id,
+      arn: this.ctx.state.arns.serviceDeployment(service.clusterName, service.name, id),
+      deploymentId,
+      sourceDeploymentIds,
+      createdAt: now,
+      startedAt: now,
+      updatedAt: now,
+      status: 'IN_PROGRESS',
+      failureCount: 0,
+      threshold: circuitBreakerThreshold(service.desiredCount),
+      circuitBreakerTriggered: false,
+    };
+  }
+
+  private stopUnfinishedServiceDeployments(service: ServiceState, now: number): void {
+    for (const sd of service.serviceDeployments) {
+      if (sd.status === 'IN_PROGRESS' || sd.status === 'PENDING') {
+        sd.status = 'STOPPED';
+        sd.statusReason = 'Service deployment stopped: a newer service deployment replaced it.';
+      } else if (sd.status === 'ROLLBACK_IN_PROGRESS') {
+        sd.status = 'ROLLBACK_FAILED';
+        sd.statusReason = 'Rollback stopped: a newer service deployment replaced it.';
+      } else continue;
+      sd.finishedAt = now;
+      sd.updatedAt = now;
+    }
+  }
+
+  /** The service deployment a deployment belongs to: the one it started, or the one it rolls back. */
+  serviceDeploymentOf(service: ServiceState, deploymentId: string): ServiceDeploymentState | undefined {
+    return service.serviceDeployments.find(
+      (sd) => sd.deploymentId === deploymentId || sd.rollbackDeploymentId === deploymentId,
+    );
   }
 
   addEvent(service: ServiceState, message: string): void {
@@ -78,6 +138,12 @@ export class ServiceScheduler {
     deployment.updatedAt = this.ctx.clock.wallNow();
     const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
     const monitored = deployment === service.deployments[0] && deployment.rolloutState === 'IN_PROGRESS';
+    const serviceDeployment = this.serviceDeploymentOf(service, deployment.id);
+    if (serviceDeployment && monitored) {
+      // What the breaker counted: failures after it tripped are no longer the deployment's.
+      serviceDeployment.failureCount++;
+      serviceDeployment.updatedAt = deployment.updatedAt;
+    }
     if (
       breaker?.enable &&
       monitored &&
@@ -112,9 +178,42 @@ export class ServiceScheduler {
       rolloutState: 'FAILED',
       at: now,
     });
+    const serviceDeployment = this.serviceDeploymentOf(service, failed.id);
+    if (serviceDeployment) {
+      serviceDeployment.circuitBreakerTriggered = true;
+      serviceDeployment.updatedAt = now;
+    }
+    if (serviceDeployment && serviceDeployment.rollbackDeploymentId === failed.id) {
+      serviceDeployment.status = 'ROLLBACK_FAILED';
+      serviceDeployment.statusReason =
+        'Rollback failed: the rollback deployment tripped the circuit breaker.';
+      serviceDeployment.finishedAt = now;
+      return;
+    }
     const target = service.lastCompleted;
-    if (!service.deploymentConfiguration.deploymentCircuitBreaker?.rollback || !target) return;
-    this.startDeployment(service, target.taskDefinitionArn, rolloutReasons.rollingBack(target.deploymentId));
+    if (!service.deploymentConfiguration.deploymentCircuitBreaker?.rollback || !target) {
+      if (serviceDeployment) {
+        serviceDeployment.status = 'STOPPED';
+        serviceDeployment.statusReason = failed.rolloutStateReason;
+        serviceDeployment.finishedAt = now;
+      }
+      return;
+    }
+    const rollbackReason = rolloutReasons.rollingBack(target.deploymentId);
+    if (serviceDeployment) {
+      serviceDeployment.status = 'ROLLBACK_IN_PROGRESS';
+      serviceDeployment.statusReason = failed.rolloutStateReason;
+      serviceDeployment.rollback = {
+        reason: rollbackReason,
+        startedAt: now,
+        serviceRevisionArn: this.ctx.state.arns.serviceRevision(
+          service.clusterName,
+          service.name,
+          target.deploymentId,
+        ),
+      };
+    }
+    this.startDeployment(service, target.taskDefinitionArn, rollbackReason, serviceDeployment);
     this.addEvent(service, serviceEvents.rollingBack(service.name, target.deploymentId));
   }
 
@@ -214,6 +313,16 @@ export class ServiceScheduler {
     primary.rolloutStateReason = rolloutReasons.completed(primary.id);
     primary.updatedAt = now;
     service.lastCompleted = { deploymentId: primary.id, taskDefinitionArn: primary.taskDefinitionArn };
+    const serviceDeployment = this.serviceDeploymentOf(service, primary.id);
+    if (serviceDeployment) {
+      const rolledBack = serviceDeployment.rollbackDeploymentId === primary.id;
+      serviceDeployment.status = rolledBack ? 'ROLLBACK_SUCCESSFUL' : 'SUCCESSFUL';
+      serviceDeployment.statusReason = rolledBack
+        ? 'Rollback to the last successful service revision completed.'
+        : 'Service deployment completed.';
+      serviceDeployment.finishedAt = now;
+      serviceDeployment.updatedAt = now;
+    }
     this.addEvent(service, serviceEvents.deploymentCompleted(service.name, primary.id));
     this.recordMark({
       cluster: cluster.name,

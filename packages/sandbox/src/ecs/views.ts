@@ -1,5 +1,23 @@
-import type { Cluster, Container, Deployment, Service, ServiceEvent, Task } from '@aws-sdk/client-ecs';
-import type { ClusterState, ContainerState, DeploymentState, ServiceState, TaskState } from './model';
+import type {
+  Cluster,
+  Container,
+  Deployment,
+  Service,
+  ServiceDeployment,
+  ServiceDeploymentBrief,
+  ServiceEvent,
+  ServiceRevisionSummary,
+  Task,
+} from '@aws-sdk/client-ecs';
+import type { EcsArns } from './arns';
+import type {
+  ClusterState,
+  ContainerState,
+  DeploymentState,
+  ServiceDeploymentState,
+  ServiceState,
+  TaskState,
+} from './model';
 import { isPending, isRunning } from './task-lifecycle';
 
 /** Renders the simulation's state in the shapes ECS answers (timestamps as Dates, sent as epoch seconds). */
@@ -153,5 +171,79 @@ function containerView(task: TaskState, container: ContainerState): Container {
     memory: container.memory === undefined ? undefined : String(container.memory),
     memoryReservation:
       container.memoryReservation === undefined ? undefined : String(container.memoryReservation),
+  };
+}
+
+export function serviceDeploymentBriefView(
+  cluster: ClusterState,
+  service: ServiceState,
+  sd: ServiceDeploymentState,
+  arns: EcsArns,
+): ServiceDeploymentBrief {
+  return {
+    serviceDeploymentArn: sd.arn,
+    serviceArn: service.arn,
+    clusterArn: cluster.arn,
+    startedAt: new Date(sd.startedAt),
+    createdAt: new Date(sd.createdAt),
+    finishedAt: date(sd.finishedAt),
+    targetServiceRevisionArn: arns.serviceRevision(cluster.name, service.name, sd.deploymentId),
+    status: sd.status,
+    statusReason: sd.statusReason,
+  };
+}
+
+const finished = (sd: ServiceDeploymentState) =>
+  !['PENDING', 'IN_PROGRESS', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS', 'STOP_REQUESTED'].includes(
+    sd.status,
+  );
+
+export function serviceDeploymentView(
+  cluster: ClusterState,
+  service: ServiceState,
+  sd: ServiceDeploymentState,
+  arns: EcsArns,
+): ServiceDeployment {
+  const tasks = [...cluster.tasks.values()].filter((t) => t.serviceName === service.name);
+  const revision = (deploymentId: string): ServiceRevisionSummary => {
+    const own = tasks.filter((t) => t.deploymentId === deploymentId);
+    const live = service.deployments.find((d) => d.id === deploymentId);
+    return {
+      arn: arns.serviceRevision(cluster.name, service.name, deploymentId),
+      requestedTaskCount: live?.desiredCount ?? 0,
+      runningTaskCount: own.filter(isRunning).length,
+      pendingTaskCount: own.filter(isPending).length,
+    };
+  };
+  const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
+  const alarms = service.deploymentConfiguration.alarms;
+  const monitorStatus = (triggered: boolean) =>
+    triggered ? 'TRIGGERED' : finished(sd) ? 'MONITORING_COMPLETE' : 'MONITORING';
+  return {
+    serviceDeploymentArn: sd.arn,
+    serviceArn: service.arn,
+    clusterArn: cluster.arn,
+    createdAt: new Date(sd.createdAt),
+    startedAt: new Date(sd.startedAt),
+    finishedAt: date(sd.finishedAt),
+    updatedAt: new Date(sd.updatedAt),
+    sourceServiceRevisions: sd.sourceDeploymentIds.map(revision),
+    targetServiceRevision: revision(sd.deploymentId),
+    status: sd.status,
+    statusReason: sd.statusReason,
+    deploymentConfiguration: service.deploymentConfiguration,
+    rollback: sd.rollback && {
+      reason: sd.rollback.reason,
+      startedAt: new Date(sd.rollback.startedAt),
+      serviceRevisionArn: sd.rollback.serviceRevisionArn,
+    },
+    deploymentCircuitBreaker: {
+      status: breaker?.enable ? monitorStatus(sd.circuitBreakerTriggered) : 'DISABLED',
+      failureCount: sd.failureCount,
+      threshold: sd.threshold,
+    },
+    alarms: alarms?.enable
+      ? { status: monitorStatus(false), alarmNames: alarms.alarmNames ?? [], triggeredAlarmNames: [] }
+      : { status: 'DISABLED' },
   };
 }

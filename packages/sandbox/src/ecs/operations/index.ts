@@ -1,6 +1,7 @@
 import type { OperationTable } from '../../http/operation';
 import { clusterOperations } from './clusters';
 import type { EcsContext } from './context';
+import { serviceDeploymentOperations } from './service-deployments';
 import { serviceOperations } from './services';
 import { tagOperations } from './tags';
 import { taskDefinitionOperations } from './task-definitions';
@@ -13,6 +14,7 @@ export function ecsOperations(context: EcsContext): OperationTable {
     ...clusterOperations(context),
     ...taskDefinitionOperations(context),
     ...serviceOperations(context),
+    ...serviceDeploymentOperations(context),
     ...taskOperations(context),
     ...tagOperations(context),
   };

@@ -48,6 +48,7 @@ export function serviceOperations({ state, simulation }: EcsContext): OperationT
           input.deploymentConfiguration,
         ),
         deployments: [],
+        serviceDeployments: [],
         events: [],
         createdAt: wallNow(),
         createdBy: `arn:aws:iam::${state.arns.accountId}:root`,

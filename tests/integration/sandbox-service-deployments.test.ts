@@ -1,0 +1,169 @@
+import {
+  CreateServiceCommand,
+  DescribeServiceDeploymentsCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListServiceDeploymentsCommand,
+  RegisterTaskDefinitionCommand,
+  ServiceNotFoundException,
+  UpdateServiceCommand,
+  type Service,
+  type ServiceDeploymentBrief,
+} from '@aws-sdk/client-ecs';
+import { startSandbox, type Sandbox } from '@slipway/sandbox';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const PREFIX = 'arn:aws:ecs:eu-central-1:123456789012';
+
+let sandbox: Sandbox;
+let ecs: ECSClient;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ speed: 200, tickMs: 10, region: 'eu-central-1' });
+  ecs = new ECSClient({ endpoint: sandbox.url, region: 'eu-central-1', credentials });
+});
+
+afterAll(async () => {
+  ecs.destroy();
+  await sandbox.stop();
+});
+
+async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function register(family: string, image: string): Promise<string> {
+  const response = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
+    }),
+  );
+  return response.taskDefinition?.taskDefinitionArn ?? '';
+}
+
+async function describeService(name: string): Promise<Service> {
+  const service = (await ecs.send(new DescribeServicesCommand({ services: [name] }))).services?.[0];
+  if (!service) throw new Error(`service ${name} missing`);
+  return service;
+}
+
+async function list(service: string): Promise<ServiceDeploymentBrief[]> {
+  return (await ecs.send(new ListServiceDeploymentsCommand({ service }))).serviceDeployments ?? [];
+}
+
+const digitsOf = (deploymentId: string | undefined) => deploymentId?.split('/').pop();
+
+describe('sandbox ECS service deployments through the real ECSClient', () => {
+  it('lists a completed rollout as SUCCESSFUL and a replaced one as STOPPED, newest first', async () => {
+    const v1 = await register('sd-ok', 'repo/sd-ok:1');
+    const created = await ecs.send(
+      new CreateServiceCommand({ serviceName: 'sd-ok', taskDefinition: v1, desiredCount: 1 }),
+    );
+    const first = created.service?.deployments?.[0]?.id;
+    await eventually(
+      'the first rollout',
+      () => list('sd-ok'),
+      (l) => l[0]?.status === 'SUCCESSFUL',
+    );
+    const [brief] = await list('sd-ok');
+    expect(brief).toMatchObject({
+      serviceArn: `${PREFIX}:service/default/sd-ok`,
+      clusterArn: `${PREFIX}:cluster/default`,
+      targetServiceRevisionArn: `${PREFIX}:service-revision/default/sd-ok/${digitsOf(first)}`,
+      status: 'SUCCESSFUL',
+    });
+    expect(brief?.serviceDeploymentArn).toMatch(
+      new RegExp(`^${PREFIX}:service-deployment/default/sd-ok/[\\w-]+$`),
+    );
+    expect(brief?.createdAt).toBeInstanceOf(Date);
+    expect(brief?.finishedAt).toBeInstanceOf(Date);
+
+    const cut = new Date();
+    const v2 = await register('sd-ok', 'repo/sd-ok:2-slow');
+    await ecs.send(new UpdateServiceCommand({ service: 'sd-ok', taskDefinition: v2 }));
+    const v3 = await register('sd-ok', 'repo/sd-ok:3');
+    const third = (await ecs.send(new UpdateServiceCommand({ service: 'sd-ok', taskDefinition: v3 }))).service
+      ?.deployments?.[0]?.id;
+    const all = await list('sd-ok');
+    expect(all.map((b) => b.status)).toEqual(['IN_PROGRESS', 'STOPPED', 'SUCCESSFUL']);
+    expect(all[0]?.targetServiceRevisionArn).toMatch(new RegExp(`/${digitsOf(third)}$`));
+
+    const recent = await ecs.send(
+      new ListServiceDeploymentsCommand({ service: 'sd-ok', createdAt: { after: cut } }),
+    );
+    expect(recent.serviceDeployments).toHaveLength(2);
+    const stopped = await ecs.send(
+      new ListServiceDeploymentsCommand({ service: 'sd-ok', status: ['STOPPED'] }),
+    );
+    expect(stopped.serviceDeployments?.map((b) => b.status)).toEqual(['STOPPED']);
+  });
+
+  it('describes a circuit-breaker rollback as ROLLBACK_SUCCESSFUL with its failures and rollback', async () => {
+    const v1 = await register('sd-breaker', 'repo/sd-breaker:1');
+    await ecs.send(
+      new CreateServiceCommand({
+        serviceName: 'sd-breaker',
+        taskDefinition: v1,
+        desiredCount: 2,
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+      }),
+    );
+    const stable = await eventually(
+      'the first rollout',
+      () => describeService('sd-breaker'),
+      (s) => s.deployments?.[0]?.rolloutState === 'COMPLETED',
+    );
+    const good = stable.deployments?.[0]?.id;
+    const v2 = await register('sd-breaker', 'repo/sd-breaker:2-crash');
+    await ecs.send(new UpdateServiceCommand({ service: 'sd-breaker', taskDefinition: v2 }));
+
+    const [latest] = await eventually(
+      'the rollback to complete',
+      () => list('sd-breaker'),
+      (l) => l[0]?.status === 'ROLLBACK_SUCCESSFUL',
+    );
+    const described = await ecs.send(
+      new DescribeServiceDeploymentsCommand({
+        serviceDeploymentArns: [
+          latest!.serviceDeploymentArn!,
+          `${PREFIX}:service-deployment/default/sd-breaker/nope`,
+        ],
+      }),
+    );
+    expect(described.failures).toEqual([
+      { arn: `${PREFIX}:service-deployment/default/sd-breaker/nope`, reason: 'MISSING' },
+    ]);
+    const sd = described.serviceDeployments?.[0];
+    expect(sd).toMatchObject({
+      serviceDeploymentArn: latest?.serviceDeploymentArn,
+      status: 'ROLLBACK_SUCCESSFUL',
+      deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 3, threshold: 3 },
+      alarms: { status: 'DISABLED' },
+      sourceServiceRevisions: [{ arn: `${PREFIX}:service-revision/default/sd-breaker/${digitsOf(good)}` }],
+      rollback: {
+        reason: `ECS deployment circuit breaker: rolling back to deploymentId ${good}.`,
+        serviceRevisionArn: `${PREFIX}:service-revision/default/sd-breaker/${digitsOf(good)}`,
+      },
+    });
+    expect(sd?.rollback?.startedAt).toBeInstanceOf(Date);
+    expect(sd?.targetServiceRevision).toMatchObject({ requestedTaskCount: expect.any(Number) });
+  });
+
+  it('answers ServiceNotFoundException for an unknown service', async () => {
+    await expect(ecs.send(new ListServiceDeploymentsCommand({ service: 'nope' }))).rejects.toBeInstanceOf(
+      ServiceNotFoundException,
+    );
+  });
+});
