@@ -57,6 +57,25 @@ export async function waitUntil<T>(
   throw new Error(`Timed out after ${Date.now() - started} ms waiting for ${what}${cause}`);
 }
 
+/**
+ * Reads until `done` holds, failing with the last value seen after 10 s; an error thrown by `read` fails
+ * at once (unlike waitUntil, which counts it as "not yet").
+ */
+export async function eventually<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    await sleep(20);
+  }
+}
+
 /** True if something accepts TCP connections on host:port right now. */
 export function isPortOpen(port: number, host = LOOPBACK, connectTimeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {

@@ -17,6 +17,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { startSandbox, type Sandbox } from '@slipway/sandbox';
+import { eventually } from '../helpers/ports';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const HEALTH_CHECK = { command: ['CMD-SHELL', 'wget -q -O- http://localhost:3000/health || exit 1'] };
@@ -33,18 +34,6 @@ afterAll(async () => {
   ecs.destroy();
   await sandbox.stop();
 });
-
-/** Polls until `done` holds, failing with the last value seen after the deadline. */
-async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function register(
   family: string,

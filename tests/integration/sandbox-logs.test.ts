@@ -13,6 +13,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { startSandbox, type Sandbox } from '@slipway/sandbox';
+import { eventually } from '../helpers/ports';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const region = 'us-east-1';
@@ -32,17 +33,6 @@ afterAll(async () => {
   logs.destroy();
   await sandbox.stop();
 });
-
-async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Runs a crashing task that logs through awslogs and waits until it has stopped. */
 async function crashedTask(): Promise<Task> {

@@ -11,6 +11,7 @@ import {
   type ServiceDeploymentBrief,
 } from '@aws-sdk/client-ecs';
 import { startSandbox, type Sandbox } from '@slipway/sandbox';
+import { eventually } from '../helpers/ports';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const PREFIX = 'arn:aws:ecs:eu-central-1:123456789012';
@@ -27,17 +28,6 @@ afterAll(async () => {
   ecs.destroy();
   await sandbox.stop();
 });
-
-async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function register(family: string, image: string): Promise<string> {
   const response = await ecs.send(
