@@ -16,6 +16,12 @@ export const serviceEvents = {
     `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rollingBack: (service: string, deploymentId: string) =>
     `(service ${service}) rolling back to deployment ${deploymentId}.`,
+  lifecycleStage: (service: string, deploymentId: string, stage: string) =>
+    `(service ${service}) (deployment ${deploymentId}) entered lifecycle stage ${stage}.`,
+  productionTraffic: (service: string, deploymentId: string, percent: number) =>
+    `(service ${service}) (deployment ${deploymentId}) is receiving ${percent}% of production traffic.`,
+  hookFailed: (service: string, deploymentId: string, hook: string, stage: string) =>
+    `(service ${service}) (deployment ${deploymentId}) lifecycle hook ${hook} failed in stage ${stage}.`,
 };
 
 export const rolloutReasons = {
@@ -24,6 +30,9 @@ export const rolloutReasons = {
   circuitBreakerFailed: () => 'ECS deployment circuit breaker: tasks failed to start.',
   rollingBack: (deploymentId: string) =>
     `ECS deployment circuit breaker: rolling back to deploymentId ${deploymentId}.`,
+  hookFailed: (hook: string, stage: string) => `Lifecycle hook ${hook} failed in stage ${stage}.`,
+  trafficReturned: (deploymentId: string) =>
+    `Rolling back: production traffic returned to deployment ${deploymentId}.`,
 };
 
 export const stopReasons = {

@@ -145,6 +145,56 @@ export interface ServiceDeploymentState {
   threshold: number;
   circuitBreakerTriggered: boolean;
   rollback?: { reason: string; startedAt: number; serviceRevisionArn: string };
+  /** Set for BLUE_GREEN, LINEAR and CANARY deployments: where the staged rollout is. */
+  staged?: StagedProgress;
+}
+
+export type StagedStrategy = 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+
+export type LifecycleStage =
+  | 'RECONCILE_SERVICE'
+  | 'PRE_SCALE_UP'
+  | 'SCALE_UP'
+  | 'POST_SCALE_UP'
+  | 'TEST_TRAFFIC_SHIFT'
+  | 'POST_TEST_TRAFFIC_SHIFT'
+  | 'PRODUCTION_TRAFFIC_SHIFT'
+  | 'POST_PRODUCTION_TRAFFIC_SHIFT'
+  | 'BAKE_TIME'
+  | 'CLEAN_UP';
+
+export interface HookRun {
+  id: string;
+  /** The hook stage it was configured for (PRE_PRODUCTION_TRAFFIC_SHIFT runs within PRODUCTION_TRAFFIC_SHIFT). */
+  hookStage: string;
+  stage: LifecycleStage;
+  targetType: 'AWS_LAMBDA' | 'PAUSE';
+  targetArn?: string;
+  status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+  /** What it will answer. */
+  outcome: 'SUCCEEDED' | 'FAILED';
+  /** Simulated second the hook answers. */
+  answersAt: number;
+  /** Wall-clock milliseconds its timeout ends. */
+  expiresAt: number;
+}
+
+/** A staged rollout: the new revision scales up beside the old one, then takes traffic in steps. */
+export interface StagedProgress {
+  strategy: StagedStrategy;
+  stage: LifecycleStage;
+  /** Production traffic on the target revision after each shift, in percent; the last is 100. */
+  trafficSteps: number[];
+  /** Simulated seconds to wait after each shift but the last (LINEAR and CANARY). */
+  stepBakeSeconds: number;
+  bakeSeconds: number;
+  productionTraffic: number;
+  testTraffic: number;
+  /** Simulated second the current wait (a step's or the final bake) ends. */
+  waitUntil?: number;
+  /** Whether the current stage's hooks have been invoked. */
+  hooksStarted: boolean;
+  hooks: HookRun[];
 }
 
 export interface ServiceEventState {

@@ -3,6 +3,7 @@ import { circuitBreakerThreshold } from '../timing';
 import { rolloutReasons, serviceEvents, stopReasons } from './messages';
 import { lastSegment } from './arns';
 import type { ClusterState, DeploymentState, ServiceDeploymentState, ServiceState, TaskState } from './model';
+import { isStaged, newStagedProgress, nextStage, startHooks } from './staged-rollout';
 import {
   beginStop,
   createTask,
@@ -15,9 +16,11 @@ import {
 const MAX_SERVICE_EVENTS = 100;
 
 /**
- * The ECS service scheduler for rolling updates: keeps the PRIMARY deployment at its desired count within
+ * The ECS service scheduler. Rolling updates: keeps the PRIMARY deployment at its desired count within
  * maximumPercent, drains older deployments without going below minimumHealthyPercent, completes
- * rollouts, and trips the deployment circuit breaker.
+ * rollouts, and trips the deployment circuit breaker. BLUE_GREEN, LINEAR and CANARY: scales the new
+ * revision up beside the old, walks the lifecycle stages (hooks, test traffic, production traffic in
+ * steps, bake time), and only then drains the old; a failure returns traffic to the old revision.
  */
 export class ServiceScheduler {
   constructor(
@@ -60,7 +63,12 @@ export class ServiceScheduler {
       rollbackOf.rollbackDeploymentId = id;
     } else {
       this.stopUnfinishedServiceDeployments(service, now);
-      service.serviceDeployments.unshift(this.newServiceDeployment(service, id, sourceDeploymentIds, now));
+      const serviceDeployment = this.newServiceDeployment(service, id, sourceDeploymentIds, now);
+      // The first deployment has no traffic to shift, so it starts its tasks as a rolling one would.
+      if (isStaged(service.deploymentConfiguration) && sourceDeploymentIds.length > 0) {
+        serviceDeployment.staged = newStagedProgress(service.deploymentConfiguration);
+      }
+      service.serviceDeployments.unshift(serviceDeployment);
     }
     return deployment;
   }
@@ -118,12 +126,154 @@ export class ServiceScheduler {
     const primary = service.deployments[0];
     if (service.status === 'INACTIVE' || !primary) return;
     primary.desiredCount = service.desiredCount;
+    const staged = this.stagedRolloutOf(service, primary);
+    if (staged) this.advanceStaged(cluster, service, primary, staged);
+    const shifting = this.stagedRolloutOf(service, primary)?.staged?.stage;
     this.scaleDownPrimary(cluster, service, primary);
-    this.launchForPrimary(cluster, service, primary);
-    this.drainOlderDeployments(cluster, service, primary);
+    this.launchForPrimary(cluster, service, primary, !!shifting);
+    if (!shifting || shifting === 'CLEAN_UP') this.drainOlderDeployments(cluster, service, primary);
     this.forgetDrainedDeployments(cluster, service);
+    this.finishStagedRollbacks(service);
     if (service.status === 'DRAINING') this.finishDraining(cluster, service);
-    else this.settle(cluster, service, primary);
+    else if (!shifting || shifting === 'CLEAN_UP') this.settle(cluster, service, primary);
+  }
+
+  /** The primary deployment's service deployment while it is a staged rollout still under way. */
+  private stagedRolloutOf(
+    service: ServiceState,
+    primary: DeploymentState,
+  ): ServiceDeploymentState | undefined {
+    const sd = service.serviceDeployments.find((s) => s.deploymentId === primary.id);
+    return sd?.staged && sd.status === 'IN_PROGRESS' ? sd : undefined;
+  }
+
+  /** Moves a staged rollout on by at most one stage: each stage lasts at least a step. */
+  private advanceStaged(
+    cluster: ClusterState,
+    service: ServiceState,
+    primary: DeploymentState,
+    sd: ServiceDeploymentState,
+  ): void {
+    const progress = sd.staged!;
+    const now = this.ctx.clock.seconds;
+    if (!progress.hooksStarted) {
+      const hooks = startHooks(
+        service.deploymentConfiguration.lifecycleHooks,
+        progress.stage,
+        { seconds: now, wallMs: this.ctx.clock.wallNow() },
+        () => this.ctx.random.hex(16),
+      );
+      progress.hooks.push(...hooks);
+      progress.hooksStarted = true;
+    }
+    const current = progress.hooks.filter((h) => h.stage === progress.stage);
+    for (const hook of current) {
+      if (hook.status === 'IN_PROGRESS' && now >= hook.answersAt) hook.status = hook.outcome;
+    }
+    if (current.some((h) => h.status === 'IN_PROGRESS')) return;
+    const failed = current.find((h) => h.status === 'FAILED');
+    if (failed) {
+      const hook = failed.targetArn ?? failed.targetType;
+      this.addEvent(service, serviceEvents.hookFailed(service.name, primary.id, hook, failed.hookStage));
+      this.rollBackStaged(service, primary, sd, rolloutReasons.hookFailed(hook, failed.hookStage));
+      this.recordMark({
+        cluster: cluster.name,
+        service: service.name,
+        deploymentId: primary.id,
+        rolloutState: 'FAILED',
+        at: this.ctx.clock.wallNow(),
+      });
+      return;
+    }
+    if (!this.stageWorkDone(cluster, service, primary, sd)) return;
+    const next = nextStage(progress.stage);
+    if (!next) return;
+    progress.stage = next;
+    progress.hooksStarted = false;
+    progress.waitUntil = undefined;
+    sd.updatedAt = this.ctx.clock.wallNow();
+    this.addEvent(service, serviceEvents.lifecycleStage(service.name, primary.id, next));
+  }
+
+  /** Does the current stage's own work; true once it is finished. */
+  private stageWorkDone(
+    cluster: ClusterState,
+    service: ServiceState,
+    primary: DeploymentState,
+    sd: ServiceDeploymentState,
+  ): boolean {
+    const progress = sd.staged!;
+    const now = this.ctx.clock.seconds;
+    switch (progress.stage) {
+      case 'SCALE_UP': {
+        const ready = this.tasksOf(cluster, service).filter(
+          (t) => t.deploymentId === primary.id && isLive(t) && isHealthy(t),
+        );
+        return ready.length >= service.desiredCount;
+      }
+      case 'TEST_TRAFFIC_SHIFT':
+        progress.testTraffic = 100;
+        return true;
+      case 'PRODUCTION_TRAFFIC_SHIFT': {
+        if (progress.waitUntil !== undefined && now < progress.waitUntil) return false;
+        const share = progress.trafficSteps.find((step) => step > progress.productionTraffic);
+        if (share === undefined) return true;
+        progress.productionTraffic = share;
+        sd.updatedAt = this.ctx.clock.wallNow();
+        this.addEvent(service, serviceEvents.productionTraffic(service.name, primary.id, share));
+        if (share >= 100) return true;
+        progress.waitUntil = now + progress.stepBakeSeconds;
+        return false;
+      }
+      case 'BAKE_TIME':
+        progress.waitUntil ??= now + progress.bakeSeconds;
+        return now >= progress.waitUntil;
+      case 'CLEAN_UP':
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  /** Returns traffic to the revision the staged rollout started from and lets the new one drain. */
+  private rollBackStaged(
+    service: ServiceState,
+    failed: DeploymentState,
+    sd: ServiceDeploymentState,
+    reason: string,
+  ): void {
+    const now = this.ctx.clock.wallNow();
+    failed.rolloutState = 'FAILED';
+    failed.rolloutStateReason = reason;
+    failed.updatedAt = now;
+    failed.status = 'ACTIVE';
+    const source = service.deployments.find((d) => d !== failed && sd.sourceDeploymentIds.includes(d.id));
+    sd.status = 'ROLLBACK_IN_PROGRESS';
+    sd.statusReason = reason;
+    sd.updatedAt = now;
+    sd.staged!.productionTraffic = 0;
+    sd.staged!.testTraffic = 0;
+    if (!source) return;
+    source.status = 'PRIMARY';
+    service.deployments = [source, ...service.deployments.filter((d) => d !== source)];
+    service.taskDefinitionArn = source.taskDefinitionArn;
+    sd.rollback = {
+      reason: rolloutReasons.trafficReturned(source.id),
+      startedAt: now,
+      serviceRevisionArn: this.ctx.state.arns.serviceRevision(service.clusterName, service.name, source.id),
+    };
+    this.addEvent(service, serviceEvents.rollingBack(service.name, source.id));
+  }
+
+  /** A staged rollback is done once the failed revision's tasks are gone. */
+  private finishStagedRollbacks(service: ServiceState): void {
+    for (const sd of service.serviceDeployments) {
+      if (!sd.staged || sd.status !== 'ROLLBACK_IN_PROGRESS') continue;
+      if (service.deployments.some((d) => d.id === sd.deploymentId)) continue;
+      sd.status = 'ROLLBACK_SUCCESSFUL';
+      sd.finishedAt = this.ctx.clock.wallNow();
+      sd.updatedAt = sd.finishedAt;
+    }
   }
 
   private finishDraining(cluster: ClusterState, service: ServiceState): void {
@@ -183,6 +333,10 @@ export class ServiceScheduler {
       serviceDeployment.circuitBreakerTriggered = true;
       serviceDeployment.updatedAt = now;
     }
+    if (serviceDeployment?.staged && serviceDeployment.status === 'IN_PROGRESS') {
+      this.rollBackStaged(service, failed, serviceDeployment, failed.rolloutStateReason);
+      return;
+    }
     if (serviceDeployment && serviceDeployment.rollbackDeploymentId === failed.id) {
       serviceDeployment.status = 'ROLLBACK_FAILED';
       serviceDeployment.statusReason =
@@ -225,7 +379,13 @@ export class ServiceScheduler {
     this.stopTasks(service, leastUseful.slice(0, excess));
   }
 
-  private launchForPrimary(cluster: ClusterState, service: ServiceState, primary: DeploymentState): void {
+  /** A staged rollout scales the new revision up fully beside the old, whatever maximumPercent says. */
+  private launchForPrimary(
+    cluster: ClusterState,
+    service: ServiceState,
+    primary: DeploymentState,
+    besideOld: boolean,
+  ): void {
     if (primary.rolloutState === 'FAILED' || service.status !== 'ACTIVE') return;
     const live = this.tasksOf(cluster, service).filter(isLive);
     const primaryLive = live.filter((t) => t.deploymentId === primary.id).length;
@@ -234,7 +394,8 @@ export class ServiceScheduler {
       service.desiredCount,
       Math.floor((service.desiredCount * maximumPercent) / 100),
     );
-    const count = Math.min(service.desiredCount - primaryLive, maxTasks - live.length);
+    const missing = service.desiredCount - primaryLive;
+    const count = besideOld ? missing : Math.min(missing, maxTasks - live.length);
     if (count <= 0) return;
     const definition = this.ctx.state.taskDefinitionByArn(primary.taskDefinitionArn);
     const started = Array.from({ length: count }, () =>

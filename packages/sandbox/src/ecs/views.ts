@@ -205,14 +205,20 @@ export function serviceDeploymentView(
   arns: EcsArns,
 ): ServiceDeployment {
   const tasks = [...cluster.tasks.values()].filter((t) => t.serviceName === service.name);
+  const staged = sd.staged;
   const revision = (deploymentId: string): ServiceRevisionSummary => {
     const own = tasks.filter((t) => t.deploymentId === deploymentId);
     const live = service.deployments.find((d) => d.id === deploymentId);
+    const target = deploymentId === sd.deploymentId;
     return {
       arn: arns.serviceRevision(cluster.name, service.name, deploymentId),
       requestedTaskCount: live?.desiredCount ?? 0,
       runningTaskCount: own.filter(isRunning).length,
       pendingTaskCount: own.filter(isPending).length,
+      ...(staged && {
+        requestedProductionTrafficWeight: target ? staged.productionTraffic : 100 - staged.productionTraffic,
+        requestedTestTrafficWeight: target ? staged.testTraffic : 100 - staged.testTraffic,
+      }),
     };
   };
   const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
@@ -231,6 +237,18 @@ export function serviceDeploymentView(
     targetServiceRevision: revision(sd.deploymentId),
     status: sd.status,
     statusReason: sd.statusReason,
+    ...(staged && {
+      lifecycleStage: staged.stage,
+      lifecycleHookDetails: staged.hooks
+        .filter((hook) => hook.stage === staged.stage)
+        .map((hook) => ({
+          hookId: hook.id,
+          targetType: hook.targetType,
+          targetArn: hook.targetArn,
+          status: hook.status,
+          expiresAt: new Date(hook.expiresAt),
+        })),
+    }),
     deploymentConfiguration: service.deploymentConfiguration,
     rollback: sd.rollback && {
       reason: sd.rollback.reason,

@@ -11,6 +11,7 @@ import type {
 import { operation, paginate, type OperationTable } from '../../http/operation';
 import { ecsErrors } from '../errors';
 import type { ServiceState } from '../model';
+import { checkStrategy } from '../staged-rollout';
 import { serviceView } from '../views';
 import { includesTags, type EcsContext } from './context';
 
@@ -163,5 +164,6 @@ function mergeDeploymentConfiguration(
   if (minimumHealthyPercent < 0 || minimumHealthyPercent > 100) {
     throw ecsErrors.invalidParameter('minimumHealthyPercent must be between 0 and 100.');
   }
+  checkStrategy(merged);
   return merged;
 }
