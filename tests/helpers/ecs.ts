@@ -1,6 +1,7 @@
 import {
   CreateServiceCommand,
   DescribeServicesCommand,
+  DeploymentConfiguration,
   ECSClient,
   RegisterTaskDefinitionCommand,
   RegisterTaskDefinitionCommandInput,
@@ -63,6 +64,8 @@ export interface ServiceOptions {
   breaker?: boolean;
   desiredCount?: number;
   image?: string;
+  /** Merged over the circuit breaker setting: a strategy, its steps, bake time, lifecycle hooks. */
+  deploymentConfiguration?: DeploymentConfiguration;
 }
 
 /** A service on revision 1 of its own family, once its first rollout has completed. Returns that ARN. */
@@ -82,7 +85,10 @@ export async function createStableService(
       taskDefinition: registered.taskDefinition!.taskDefinitionArn,
       desiredCount: options.desiredCount ?? 2,
       launchType: 'FARGATE',
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: breaker, rollback: breaker } },
+      deploymentConfiguration: {
+        deploymentCircuitBreaker: { enable: breaker, rollback: breaker },
+        ...options.deploymentConfiguration,
+      },
     }),
   );
   await waitUntil(

@@ -72,6 +72,10 @@ export interface ServiceResult {
   images: string[];
   durationMs: number;
   diagnosis?: Diagnosis;
+  /** ROLLING, BLUE_GREEN, LINEAR or CANARY, as the service deployed. */
+  strategy?: string;
+  /** A staged rollout's lifecycle stages as followed. */
+  stages?: Outcome['stages'];
   rollback?: { status: ServiceStatus; taskDefinitionArn: string; deploymentId?: string; reason: string };
 }
 
@@ -208,6 +212,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
       taskDefinitionArn: r.taskDefinitionArn,
       previousTaskDefinitionArn: r.previousTaskDefinitionArn,
       maxFailedTasks: request.maxFailedTasks,
+      startedAt,
     }));
     const outcomes = await logger.group(`Following ${tracked.length} deployment(s)`, () =>
       trackRollouts(tracked, { ...context, cluster: request.cluster, deadline, clock }),
@@ -219,6 +224,8 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
           status: outcome.verdict,
           reason: outcome.reason,
           durationMs: clock.now() - started,
+          strategy: outcome.strategy,
+          ...(outcome.stages ? { stages: outcome.stages } : {}),
         });
         if (outcome.verdict === 'SUCCEEDED') return;
         result.diagnosis = await diagnose({
@@ -260,6 +267,7 @@ async function rollBack(
 ): Promise<ServiceResult['rollback']> {
   const clock = context.clock ?? systemClock;
   const to = result.previousTaskDefinitionArn;
+  const startedAt = new Date();
   context.logger.warning(`${result.service}: ${outcome.verdict}; rolling back to ${to}`);
   try {
     const answer = await context.ecs.send(
@@ -273,6 +281,7 @@ async function rollBack(
           deploymentId,
           taskDefinitionArn: to,
           previousTaskDefinitionArn: result.taskDefinitionArn,
+          startedAt,
         },
       ],
       { ...context, cluster: request.cluster, deadline: clock.now() + rollbackBudgetMs(request), clock },

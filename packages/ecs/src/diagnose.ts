@@ -1,18 +1,20 @@
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  DescribeServiceDeploymentsCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
-  ListServiceDeploymentsCommand,
   ListTasksCommand,
   Service,
-  ServiceDeployment,
-  ServiceDeploymentBrief,
   Task,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { Logger } from '@slipway/kit';
+import {
+  ServiceDeploymentFacts,
+  describeServiceDeployments,
+  findServiceDeployment,
+  serviceDeploymentFacts,
+} from './service-deployments';
 
 export interface Cause {
   title: string;
@@ -25,16 +27,6 @@ export interface StoppedTask {
   stoppedReason?: string;
   containers: { name: string; exitCode?: number; reason?: string }[];
   logTail: string[];
-}
-
-/** What ECS's service-deployment API says about our deployment (absent where the API is not available). */
-export interface ServiceDeploymentFacts {
-  arn: string;
-  status: string;
-  statusReason?: string;
-  circuitBreaker?: { status?: string; failureCount?: number; threshold?: number };
-  alarmsTriggered: string[];
-  rollback?: { reason?: string; serviceRevisionArn?: string };
 }
 
 export interface Diagnosis {
@@ -80,6 +72,11 @@ const causes = {
     remedy:
       'Raise the "timeout" input if the app is slow to start, or check capacity (CPU/memory in the cluster, Fargate limits).',
   },
+  hook: (hook: string, stage: string) => ({
+    title: `The lifecycle hook ${hook} failed in stage ${stage}, so ECS returned traffic to the old revision.`,
+    remedy:
+      "Read the hook's own logs (for a Lambda function, its CloudWatch log group /aws/lambda/<name>) for why it failed; the new revision's tasks were healthy.",
+  }),
   unknown: (reason: string) => ({
     title: `ECS stopped the deployment: ${reason}`,
     remedy: 'Read the service events and stopped tasks below.',
@@ -87,7 +84,13 @@ const causes = {
 };
 
 /** Names the cause of a failed deployment in plain words, from what ECS recorded about its tasks. */
-export function classify(tasks: StoppedTask[], fallbackReason: string): Cause {
+export function classify(
+  tasks: StoppedTask[],
+  fallbackReason: string,
+  serviceDeployment?: ServiceDeploymentFacts,
+): Cause {
+  const hook = serviceDeployment?.failedHooks?.[0];
+  if (hook) return causes.hook(hook, serviceDeployment.lifecycleStage ?? 'unknown');
   for (const task of tasks) {
     const reason = task.stoppedReason ?? '';
     if (/CannotPullContainer/i.test(reason)) return causes.pull;
@@ -148,39 +151,10 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
   }
   const serviceDeployment = await serviceDeploymentOf(options);
   return {
-    cause: classify(stoppedTasks, options.reason),
+    cause: classify(stoppedTasks, options.reason, serviceDeployment),
     events,
     stoppedTasks,
     ...(serviceDeployment ? { serviceDeployment } : {}),
-  };
-}
-
-/** Margin for the runner's clock running ahead of ECS's when filtering by creation time. */
-const CLOCK_SKEW_MS = 5 * 60_000;
-
-/**
- * Our service deployment is the one whose target revision is our deployment: ECS numbers a service
- * revision as the deployment that runs it (ecs-svc/<n> → service-revision/<cluster>/<service>/<n>).
- */
-export function isOurs(brief: ServiceDeploymentBrief, deploymentId: string): boolean {
-  const number = deploymentId.split('/').pop();
-  return !!number && brief.targetServiceRevisionArn?.split('/').pop() === number;
-}
-
-/** Maps DescribeServiceDeployments' answer to the facts the summary shows. */
-export function serviceDeploymentFacts(deployment: ServiceDeployment): ServiceDeploymentFacts {
-  const breaker = deployment.deploymentCircuitBreaker;
-  return {
-    arn: deployment.serviceDeploymentArn ?? '',
-    status: deployment.status ?? 'UNKNOWN',
-    statusReason: deployment.statusReason,
-    circuitBreaker: breaker
-      ? { status: breaker.status, failureCount: breaker.failureCount, threshold: breaker.threshold }
-      : undefined,
-    alarmsTriggered: deployment.alarms?.triggeredAlarmNames ?? [],
-    rollback: deployment.rollback
-      ? { reason: deployment.rollback.reason, serviceRevisionArn: deployment.rollback.serviceRevisionArn }
-      : undefined,
   };
 }
 
@@ -191,27 +165,13 @@ export function serviceDeploymentFacts(deployment: ServiceDeployment): ServiceDe
 async function serviceDeploymentOf(options: DiagnoseOptions): Promise<ServiceDeploymentFacts | undefined> {
   if (!options.deploymentId) return undefined;
   try {
-    const after = options.startedAt ? new Date(options.startedAt.getTime() - CLOCK_SKEW_MS) : undefined;
-    let nextToken: string | undefined;
-    let ours: ServiceDeploymentBrief | undefined;
-    for (let page = 0; page < 5 && !ours; page++) {
-      const listed = await options.ecs.send(
-        new ListServiceDeploymentsCommand({
-          cluster: options.cluster,
-          service: options.serviceName,
-          createdAt: after ? { after } : undefined,
-          nextToken,
-        }),
-      );
-      ours = listed.serviceDeployments?.find((b) => isOurs(b, options.deploymentId));
-      nextToken = listed.nextToken;
-      if (!nextToken) break;
-    }
-    if (!ours?.serviceDeploymentArn) return undefined;
-    const described = await options.ecs.send(
-      new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [ours.serviceDeploymentArn] }),
-    );
-    const deployment = described.serviceDeployments?.[0];
+    const arn = await findServiceDeployment(options.ecs, {
+      cluster: options.cluster,
+      service: options.serviceName,
+      deploymentId: options.deploymentId,
+      since: options.startedAt,
+    });
+    const [deployment] = arn ? await describeServiceDeployments(options.ecs, [arn]) : [];
     return deployment ? serviceDeploymentFacts(deployment) : undefined;
   } catch (error) {
     options.logger.debug(

@@ -2,6 +2,7 @@ export * from './codes';
 export * from './taskdef';
 export * from './rollout';
 export * from './diagnose';
+export * from './service-deployments';
 export * from './deploy';
 export * from './revisions';
 export * from './report';

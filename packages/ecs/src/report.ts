@@ -1,6 +1,6 @@
 import { SlipwayError, Summary } from '@slipway/kit';
 import { DeployResult, ServiceResult, errorCodeFor, failedStatuses } from './deploy';
-import { ServiceDeploymentFacts } from './diagnose';
+import { ServiceDeploymentFacts } from './service-deployments';
 import { oneOffFailure } from './one-off';
 import { PreviewResult } from './preview';
 import { revisionOf } from './taskdef';
@@ -11,7 +11,7 @@ const verdictIcons: Record<string, string> = {
   UNCHANGED: '⏸️ unchanged',
   STARTED: '🚀 started (not waited for)',
   FAILED: '❌ failed',
-  ROLLED_BACK: '↩️ failed, rolled back by the circuit breaker',
+  ROLLED_BACK: '↩️ failed, rolled back by ECS',
   TIMED_OUT: '⌛ timed out',
   REPLACED: '🔀 replaced by another deployment',
 };
@@ -56,6 +56,7 @@ export function deploySummary(result: DeployResult): string {
       );
     else if (s.changes.length)
       summary.details(`${s.service}: what changed`, s.changes.map((c) => `- \`${c}\``).join('\n'));
+    if (s.stages?.length) appendStages(summary, s);
     if (failedStatuses.has(s.status)) appendDiagnosis(summary, s);
   }
   const task = result.oneOffTask;
@@ -66,6 +67,20 @@ export function deploySummary(result: DeployResult): string {
     );
   }
   return summary.toMarkdown();
+}
+
+/** A staged rollout's lifecycle stages, as followed: when each began, traffic, and its hooks. */
+function appendStages(summary: Summary, s: ServiceResult): void {
+  summary.heading(`${s.service}: ${s.strategy} rollout`, 3);
+  summary.table(
+    ['Stage', 'From', 'Production traffic on new revision', 'Hooks'],
+    s.stages!.map((stage) => [
+      stage.stage,
+      `+${(stage.atMs / 1000).toFixed(1)} s`,
+      stage.productionTraffic === undefined ? '—' : `${stage.productionTraffic}%`,
+      stage.hooks.map((h) => `${h.target}: ${h.status}`).join('\n') || '—',
+    ]),
+  );
 }
 
 function appendDiagnosis(summary: Summary, s: ServiceResult): void {
@@ -112,6 +127,8 @@ export function serviceDeploymentLine(sd: ServiceDeploymentFacts): string {
     const label = breaker.status ? `circuit breaker ${breaker.status}` : 'circuit breaker';
     parts.push(`${label}: ${breaker.failureCount} failed task(s)${threshold}`);
   }
+  if (sd.lifecycleStage) parts.push(`lifecycle stage ${sd.lifecycleStage}`);
+  if (sd.failedHooks?.length) parts.push(`failed hooks: ${sd.failedHooks.join(', ')}`);
   if (sd.alarmsTriggered.length) parts.push(`alarms triggered: ${sd.alarmsTriggered.join(', ')}`);
   return parts.join('; ');
 }

@@ -1,5 +1,12 @@
-import { DescribeServicesCommand, ECSClient, Service } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
 import { Clock, isThrottling, isTransient, Logger, systemClock } from '@slipway/kit';
+import {
+  StageSnapshot,
+  describeServiceDeployments,
+  findServiceDeployment,
+  judgeServiceDeployment,
+  stageSnapshot,
+} from './service-deployments';
 
 export type Verdict = 'SUCCEEDED' | 'FAILED' | 'ROLLED_BACK' | 'REPLACED' | 'TIMED_OUT';
 
@@ -10,6 +17,14 @@ export interface TrackedDeployment {
   previousTaskDefinitionArn: string;
   /** Failed tasks that fail a deployment when ECS has no circuit breaker to do it. */
   maxFailedTasks?: number;
+  /** When the deployment was started: where to look for its service deployment. */
+  startedAt?: Date;
+}
+
+/** Staged strategies: their stages, hooks and bake time are visible only in the service deployment. */
+export function isStagedStrategy(service: Service): boolean {
+  const strategy = service.deploymentConfiguration?.strategy;
+  return !!strategy && strategy !== 'ROLLING';
 }
 
 export interface Judgement {
@@ -101,11 +116,16 @@ export interface Outcome {
   verdict: Verdict;
   reason: string;
   service?: Service;
+  /** The strategy the service deployed with (ROLLING unless the service says otherwise). */
+  strategy?: string;
+  /** A staged rollout's stages as we saw them, with seconds since tracking began. */
+  stages?: (StageSnapshot & { atMs: number })[];
 }
 
 /**
- * Follows every tracked deployment to a verdict, asking ECS about the undecided ones only, ten
- * services per DescribeServices call.
+ * Follows every tracked deployment to a verdict, asking ECS about the undecided ones only: ten services
+ * per DescribeServices call and, for staged strategies, twenty service deployments per
+ * DescribeServiceDeployments call.
  */
 export async function trackRollouts(
   tracked: TrackedDeployment[],
@@ -114,9 +134,12 @@ export async function trackRollouts(
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const schedule = options.schedule ?? defaultSchedule;
+  const began = clock.now();
   const outcomes = new Map<string, Outcome>();
   const last = new Map<string, Service>();
   const progress = new Map<string, string>();
+  const stages = new StageLog();
+  const watch = new ServiceDeploymentWatch(options);
   let interval = schedule.firstMs;
   let poll = 0;
 
@@ -128,6 +151,7 @@ export async function trackRollouts(
           verdict: 'TIMED_OUT',
           reason: `no verdict before the timeout; last seen: ${progress.get(t.service) ?? 'nothing'}`,
           service: last.get(t.service),
+          ...describedBy(last.get(t.service), stages.of(t.service)),
         });
       }
       break;
@@ -138,19 +162,34 @@ export async function trackRollouts(
       options.logger.debug(
         `poll ${poll}: ${pending.length} undecided service(s), ${Math.ceil(pending.length / 10)} DescribeServices call(s)`,
       );
-      const services = await describe(
-        options.ecs,
-        options.cluster,
-        pending.map((t) => t.service),
+      const services = new Map(
+        (
+          await describe(
+            options.ecs,
+            options.cluster,
+            pending.map((t) => t.service),
+          )
+        ).map((s) => [s.serviceName!, s]),
       );
-      options.onPoll?.(services);
+      options.onPoll?.([...services.values()]);
+      const staged = pending.filter((t) => isStagedStrategy(services.get(t.service) ?? {}));
+      const deployments = await watch.poll(staged);
       for (const t of pending) {
-        const service = services.find((s) => s.serviceName === t.service);
+        const service = services.get(t.service);
         if (!service) continue;
         last.set(t.service, service);
-        const judgement = judge(service, t);
+        const deployment = deployments.get(t.service);
+        if (deployment) stages.record(t.service, deployment, clock.now() - began);
+        const judgement = deployment
+          ? judgeStaged(judgeServiceDeployment(deployment), judge(service, t), deployment)
+          : judge(service, t);
         if (judgement.verdict) {
-          outcomes.set(t.service, { verdict: judgement.verdict, reason: judgement.reason, service });
+          outcomes.set(t.service, {
+            verdict: judgement.verdict,
+            reason: judgement.reason,
+            service,
+            ...describedBy(service, stages.of(t.service)),
+          });
           options.logger.info(`${t.service}: ${judgement.verdict} — ${judgement.reason}`);
         } else if (progress.get(t.service) !== judgement.reason) {
           progress.set(t.service, judgement.reason);
@@ -160,7 +199,7 @@ export async function trackRollouts(
     } catch (error) {
       if (!isTransient(error)) throw error;
       throttled = isThrottling(error);
-      options.logger.debug(`DescribeServices failed (${(error as Error).name}); polling again`);
+      options.logger.debug(`Polling failed (${(error as Error).name}); polling again`);
     }
     if (outcomes.size === tracked.length) break;
     const cap = throttled ? schedule.throttledCapMs : schedule.capMs;
@@ -170,6 +209,111 @@ export async function trackRollouts(
     await clock.sleep(Math.max(0, Math.min(delay, options.deadline - clock.now())));
   }
   return outcomes;
+}
+
+function describedBy(
+  service: Service | undefined,
+  stages: Outcome['stages'],
+): Pick<Outcome, 'strategy' | 'stages'> {
+  return {
+    strategy: service?.deploymentConfiguration?.strategy ?? 'ROLLING',
+    ...(stages?.length ? { stages } : {}),
+  };
+}
+
+/**
+ * The service deployment decides a staged rollout; DescribeServices still catches what it cannot: a
+ * newer deployment taking over, or tasks failing past the limit when no circuit breaker is on.
+ */
+function judgeStaged(
+  fromDeployment: Judgement,
+  fromService: Judgement,
+  deployment: ServiceDeployment,
+): Judgement {
+  if (fromService.verdict === 'REPLACED' && deployment.status?.startsWith('STOP')) return fromService;
+  if (fromDeployment.verdict) return fromDeployment;
+  if (fromService.verdict === 'FAILED' || fromService.verdict === 'REPLACED') return fromService;
+  return { reason: `${fromDeployment.reason}; ${fromService.reason}` };
+}
+
+/** The stages of each staged rollout as polled: a new entry per stage or traffic shift. */
+class StageLog {
+  private readonly byService = new Map<string, NonNullable<Outcome['stages']>>();
+
+  of(service: string): Outcome['stages'] {
+    return this.byService.get(service);
+  }
+
+  record(service: string, deployment: ServiceDeployment, atMs: number): void {
+    const snapshot = stageSnapshot(deployment);
+    if (!snapshot) return;
+    const list = this.byService.get(service) ?? [];
+    this.byService.set(service, list);
+    const previous = list.at(-1);
+    if (
+      previous &&
+      previous.stage === snapshot.stage &&
+      previous.productionTraffic === snapshot.productionTraffic
+    ) {
+      if (snapshot.hooks.length) previous.hooks = snapshot.hooks;
+      return;
+    }
+    // A stage moves on only once its hooks have succeeded.
+    if (previous && previous.stage !== snapshot.stage) {
+      for (const hook of previous.hooks) if (hook.status === 'IN_PROGRESS') hook.status = 'SUCCEEDED';
+    }
+    list.push({ ...snapshot, atMs });
+  }
+}
+
+/**
+ * Finds and describes our service deployments. Without the API (older endpoints, missing permissions)
+ * the verdict falls back to DescribeServices, which cannot see stages or hooks.
+ */
+class ServiceDeploymentWatch {
+  private readonly arns = new Map<string, string>();
+  private unavailable = false;
+
+  constructor(private readonly options: TrackOptions) {}
+
+  async poll(tracked: TrackedDeployment[]): Promise<Map<string, ServiceDeployment>> {
+    if (this.unavailable || tracked.length === 0) return new Map();
+    const { ecs, cluster } = this.options;
+    try {
+      await Promise.all(
+        tracked
+          .filter((t) => !this.arns.has(t.service))
+          .map(async (t) => {
+            const arn = await findServiceDeployment(ecs, {
+              cluster,
+              service: t.service,
+              deploymentId: t.deploymentId,
+              since: t.startedAt,
+            });
+            if (arn) this.arns.set(t.service, arn);
+          }),
+      );
+      const known = tracked.filter((t) => this.arns.has(t.service));
+      const described = await describeServiceDeployments(
+        ecs,
+        known.map((t) => this.arns.get(t.service)!),
+      );
+      const byArn = new Map(described.map((d) => [d.serviceDeploymentArn, d]));
+      return new Map(
+        known.flatMap((t) => {
+          const deployment = byArn.get(this.arns.get(t.service));
+          return deployment ? [[t.service, deployment] as const] : [];
+        }),
+      );
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      this.unavailable = true;
+      this.options.logger.warning(
+        `The service-deployment API is unavailable (${(error as Error).name}); following by DescribeServices alone, without stages or hooks. Allow ecs:ListServiceDeployments and ecs:DescribeServiceDeployments.`,
+      );
+      return new Map();
+    }
+  }
 }
 
 export async function describe(ecs: ECSClient, cluster: string, names: string[]): Promise<Service[]> {

@@ -20,7 +20,7 @@ export const TIMING = {
   /** After RUNNING, until a standalone task's overridden command (a migration, say) exits. */
   commandSeconds: 10,
   /** From invoking a deployment lifecycle hook (a Lambda function) until it answers. */
-  hookSeconds: 5,
+  hookSeconds: 90,
 } as const;
 
 /** ECS's documented circuit-breaker threshold: 0.5 × desired count, at least 3, at most 200. */
