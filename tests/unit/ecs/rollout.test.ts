@@ -1,6 +1,19 @@
-import { DescribeServicesCommand, ECSClient, Service } from '@aws-sdk/client-ecs';
+import {
+  DescribeServiceDeploymentsCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListServiceDeploymentsCommand,
+  Service,
+  ServiceDeployment,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { failureThreshold, judge, trackRollouts, TrackedDeployment } from '@slipway/ecs';
+import {
+  failureThreshold,
+  judge,
+  judgeServiceDeployment,
+  trackRollouts,
+  TrackedDeployment,
+} from '@slipway/ecs';
 import { memoryLogger, virtualClock } from '@slipway/kit';
 
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
@@ -202,5 +215,115 @@ describe('trackRollouts', () => {
         clock: virtualClock(0),
       }),
     ).rejects.toThrow('not authorized');
+  });
+});
+
+describe('judgeServiceDeployment', () => {
+  test.each<[string, ServiceDeployment, string | undefined, RegExp]>([
+    ['SUCCESSFUL', { status: 'SUCCESSFUL' }, 'SUCCEEDED', /SUCCESSFUL/],
+    [
+      'rolling back after a failed hook',
+      {
+        status: 'ROLLBACK_IN_PROGRESS',
+        statusReason: 'Lifecycle hook smoke failed in stage POST_SCALE_UP',
+        rollback: { reason: 'Traffic returned to ecs-svc/1.' },
+      },
+      'ROLLED_BACK',
+      /^Lifecycle hook smoke failed in stage POST_SCALE_UP\. Traffic returned to ecs-svc\/1\. \(service deployment ROLLBACK_IN_PROGRESS\)$/,
+    ],
+    ['rollback failed', { status: 'ROLLBACK_FAILED', statusReason: 'x' }, 'FAILED', /rollback failed/],
+    [
+      'stopped',
+      { status: 'STOPPED', statusReason: 'stopped by a user' },
+      'FAILED',
+      /STOPPED: stopped by a user/,
+    ],
+    [
+      'in a stage',
+      {
+        status: 'IN_PROGRESS',
+        lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT',
+        targetServiceRevision: { requestedProductionTrafficWeight: 10 },
+        lifecycleHookDetails: [
+          { targetArn: 'arn:aws:lambda:us-east-1:1:function:gate', status: 'IN_PROGRESS' },
+        ],
+      },
+      undefined,
+      /^stage PRODUCTION_TRAFFIC_SHIFT, 10% of production traffic on the new revision, hook gate IN_PROGRESS$/,
+    ],
+  ])('%s', (_, deployment, verdict, reason) => {
+    const judgement = judgeServiceDeployment(deployment);
+    expect(judgement.verdict).toBe(verdict);
+    expect(judgement.reason).toMatch(reason);
+  });
+});
+
+describe('trackRollouts with a staged strategy', () => {
+  const staged = (deployments: D[]): Service => ({
+    ...service(deployments, withRollback),
+    deploymentConfiguration: { strategy: 'BLUE_GREEN', deploymentCircuitBreaker: withRollback },
+  });
+  const SD = 'arn:aws:ecs:us-east-1:123456789012:service-deployment/c/web/x';
+  const brief = { serviceDeploymentArn: SD, targetServiceRevisionArn: 'arn:…:service-revision/c/web/2' };
+
+  test('the service deployment decides, and its stages are kept in order', async () => {
+    const ecs = mockClient(ECSClient);
+    ecs.on(DescribeServicesCommand).resolves({ services: [staged([ours(), old()])] });
+    ecs.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [brief] });
+    ecs
+      .on(DescribeServiceDeploymentsCommand)
+      .resolvesOnce({
+        serviceDeployments: [{ serviceDeploymentArn: SD, status: 'IN_PROGRESS', lifecycleStage: 'SCALE_UP' }],
+      })
+      .resolvesOnce({
+        serviceDeployments: [
+          {
+            serviceDeploymentArn: SD,
+            status: 'IN_PROGRESS',
+            lifecycleStage: 'BAKE_TIME',
+            targetServiceRevision: { requestedProductionTrafficWeight: 100 },
+          },
+        ],
+      })
+      .resolves({
+        serviceDeployments: [{ serviceDeploymentArn: SD, status: 'SUCCESSFUL', lifecycleStage: 'CLEAN_UP' }],
+      });
+    const clock = virtualClock();
+    const outcomes = await trackRollouts([tracked], {
+      ecs: ecs as unknown as ECSClient,
+      cluster: 'c',
+      deadline: clock.now() + 60_000,
+      logger: memoryLogger(),
+      clock,
+    });
+    const outcome = outcomes.get('web')!;
+    expect(outcome.verdict).toBe('SUCCEEDED');
+    expect(outcome.strategy).toBe('BLUE_GREEN');
+    expect(outcome.stages?.map((s) => s.stage)).toEqual(['SCALE_UP', 'BAKE_TIME', 'CLEAN_UP']);
+    // Found once, then only described.
+    expect(ecs.commandCalls(ListServiceDeploymentsCommand)).toHaveLength(1);
+    expect(ecs.commandCalls(DescribeServiceDeploymentsCommand)).toHaveLength(3);
+  });
+
+  test('without the service-deployment API it falls back to DescribeServices and says so once', async () => {
+    const ecs = mockClient(ECSClient);
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [staged([ours(), old()])] })
+      .resolves({ services: [staged([ours({ rolloutState: 'COMPLETED', runningCount: 2 })])] });
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    ecs.on(ListServiceDeploymentsCommand).rejects(denied);
+    const logger = memoryLogger();
+    const clock = virtualClock();
+    const outcomes = await trackRollouts([tracked], {
+      ecs: ecs as unknown as ECSClient,
+      cluster: 'c',
+      deadline: clock.now() + 60_000,
+      logger,
+      clock,
+    });
+    expect(outcomes.get('web')?.verdict).toBe('SUCCEEDED');
+    expect(ecs.commandCalls(ListServiceDeploymentsCommand)).toHaveLength(1);
+    expect(logger.lines.filter((l) => /service-deployment API is unavailable/.test(l))).toHaveLength(1);
   });
 });
