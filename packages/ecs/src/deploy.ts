@@ -12,7 +12,8 @@ import { ECS } from './codes';
 import { Diagnosis, diagnose } from './diagnose';
 import { OneOffResult, OneOffTask, oneOffFailure, runOneOffTask } from './one-off';
 import { pruneRevisions } from './revisions';
-import { Outcome, PollSchedule, TrackedDeployment, describe, trackRollouts } from './rollout';
+import { PollSchedule } from './polling';
+import { Outcome, TrackedDeployment, describe, trackRollouts } from './rollout';
 import {
   Overrides,
   TaskDefinitionInput,

@@ -1,5 +1,6 @@
 export * from './codes';
 export * from './taskdef';
+export * from './polling';
 export * from './rollout';
 export * from './diagnose';
 export * from './service-deployments';

@@ -1,5 +1,6 @@
 import { DescribeServicesCommand, ECSClient, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
-import { Clock, isThrottling, isTransient, Logger, systemClock } from '@slipway/kit';
+import { isTransient, systemClock } from '@slipway/kit';
+import { Judgement, PollOptions, Verdict, pollToVerdicts } from './polling';
 import {
   StageSnapshot,
   describeServiceDeployments,
@@ -7,8 +8,6 @@ import {
   judgeServiceDeployment,
   stageSnapshot,
 } from './service-deployments';
-
-export type Verdict = 'SUCCEEDED' | 'FAILED' | 'ROLLED_BACK' | 'REPLACED' | 'TIMED_OUT';
 
 export interface TrackedDeployment {
   service: string;
@@ -25,11 +24,6 @@ export interface TrackedDeployment {
 export function isStagedStrategy(service: Service): boolean {
   const strategy = service.deploymentConfiguration?.strategy;
   return !!strategy && strategy !== 'ROLLING';
-}
-
-export interface Judgement {
-  verdict?: Verdict;
-  reason: string;
 }
 
 /** ECS's circuit-breaker threshold: half the desired count, at least 3 and at most 200. */
@@ -85,30 +79,9 @@ export function judge(service: Service, tracked: TrackedDeployment): Judgement {
   };
 }
 
-export interface PollSchedule {
-  firstMs: number;
-  growth: number;
-  capMs: number;
-  /** The cap while ECS is throttling us. */
-  throttledCapMs: number;
-}
-
-/** Fast at first so quick rollouts get quick verdicts, backing off to the cap. */
-export const defaultSchedule: PollSchedule = {
-  firstMs: 250,
-  growth: 1.5,
-  capMs: 2000,
-  throttledCapMs: 10_000,
-};
-
-export interface TrackOptions {
+export interface TrackOptions extends PollOptions {
   ecs: ECSClient;
   cluster: string;
-  deadline: number;
-  logger: Logger;
-  clock?: Clock;
-  random?: () => number;
-  schedule?: PollSchedule;
   onPoll?: (services: Service[]) => void;
 }
 
@@ -132,83 +105,50 @@ export async function trackRollouts(
   options: TrackOptions,
 ): Promise<Map<string, Outcome>> {
   const clock = options.clock ?? systemClock;
-  const random = options.random ?? Math.random;
-  const schedule = options.schedule ?? defaultSchedule;
   const began = clock.now();
-  const outcomes = new Map<string, Outcome>();
   const last = new Map<string, Service>();
-  const progress = new Map<string, string>();
   const stages = new StageLog();
   const watch = new ServiceDeploymentWatch(options);
-  let interval = schedule.firstMs;
   let poll = 0;
 
-  while (outcomes.size < tracked.length) {
-    const pending = tracked.filter((t) => !outcomes.has(t.service));
-    if (clock.now() >= options.deadline) {
-      for (const t of pending) {
-        outcomes.set(t.service, {
-          verdict: 'TIMED_OUT',
-          reason: `no verdict before the timeout; last seen: ${progress.get(t.service) ?? 'nothing'}`,
-          service: last.get(t.service),
-          ...describedBy(last.get(t.service), stages.of(t.service)),
-        });
-      }
-      break;
-    }
-    let throttled = false;
-    try {
-      poll++;
+  const verdicts = await pollToVerdicts(
+    tracked.map((t) => t.service),
+    async (pending) => {
+      const undecided = tracked.filter((t) => pending.includes(t.service));
       options.logger.debug(
-        `poll ${poll}: ${pending.length} undecided service(s), ${Math.ceil(pending.length / 10)} DescribeServices call(s)`,
+        `poll ${++poll}: ${pending.length} undecided service(s), ${Math.ceil(pending.length / 10)} DescribeServices call(s)`,
       );
       const services = new Map(
-        (
-          await describe(
-            options.ecs,
-            options.cluster,
-            pending.map((t) => t.service),
-          )
-        ).map((s) => [s.serviceName!, s]),
+        (await describe(options.ecs, options.cluster, pending)).map((s) => [s.serviceName!, s]),
       );
       options.onPoll?.([...services.values()]);
-      const staged = pending.filter((t) => isStagedStrategy(services.get(t.service) ?? {}));
-      const deployments = await watch.poll(staged);
-      for (const t of pending) {
+      const deployments = await watch.poll(
+        undecided.filter((t) => isStagedStrategy(services.get(t.service) ?? {})),
+      );
+      const judgements = new Map<string, Judgement>();
+      for (const t of undecided) {
         const service = services.get(t.service);
         if (!service) continue;
         last.set(t.service, service);
         const deployment = deployments.get(t.service);
         if (deployment) stages.record(t.service, deployment, clock.now() - began);
-        const judgement = deployment
-          ? judgeStaged(judgeServiceDeployment(deployment), judge(service, t), deployment)
-          : judge(service, t);
-        if (judgement.verdict) {
-          outcomes.set(t.service, {
-            verdict: judgement.verdict,
-            reason: judgement.reason,
-            service,
-            ...describedBy(service, stages.of(t.service)),
-          });
-          options.logger.info(`${t.service}: ${judgement.verdict} — ${judgement.reason}`);
-        } else if (progress.get(t.service) !== judgement.reason) {
-          progress.set(t.service, judgement.reason);
-          options.logger.info(`${t.service}: ${judgement.reason}`);
-        }
+        judgements.set(
+          t.service,
+          deployment
+            ? judgeStaged(judgeServiceDeployment(deployment), judge(service, t), deployment)
+            : judge(service, t),
+        );
       }
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      throttled = isThrottling(error);
-      options.logger.debug(`Polling failed (${(error as Error).name}); polling again`);
-    }
-    if (outcomes.size === tracked.length) break;
-    const cap = throttled ? schedule.throttledCapMs : schedule.capMs;
-    interval = Math.min(cap, throttled ? interval * 2 : interval * schedule.growth);
-    // Half fixed, half jittered: many concurrent deploys spread out without starving any one.
-    const delay = interval / 2 + random() * (interval / 2);
-    await clock.sleep(Math.max(0, Math.min(delay, options.deadline - clock.now())));
-  }
-  return outcomes;
+      return judgements;
+    },
+    { ...options, clock },
+  );
+  return new Map(
+    [...verdicts].map(([name, judgement]) => [
+      name,
+      { ...judgement, service: last.get(name), ...describedBy(last.get(name), stages.of(name)) },
+    ]),
+  );
 }
 
 function describedBy(

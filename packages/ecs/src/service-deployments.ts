@@ -5,7 +5,7 @@ import {
   ServiceDeployment,
   ServiceDeploymentBrief,
 } from '@aws-sdk/client-ecs';
-import type { Judgement } from './rollout';
+import type { Judgement } from './polling';
 
 /** What ECS's service-deployment API says about our deployment (absent where the API is not available). */
 export interface ServiceDeploymentFacts {
