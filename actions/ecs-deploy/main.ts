@@ -1,4 +1,5 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
@@ -45,10 +46,12 @@ const cancelled = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => cancelled.abort());
 
 function contextFor(region: string | undefined) {
+  let codedeploy: CodeDeployClient | undefined;
   return {
     signal: cancelled.signal,
     ecs: awsClient(ECSClient, { region }),
     logs: awsClient(CloudWatchLogsClient, { region }),
+    codedeploy: () => (codedeploy ??= awsClient(CodeDeployClient, { region })),
     logger: actionLogger,
   };
 }

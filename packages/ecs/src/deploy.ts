@@ -7,7 +7,18 @@ import {
   Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { Clock, ConfigurationError, Logger, awsErrorName, systemClock } from '@slipway/kit';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { Clock, ConfigurationError, INVALID_INPUT, Logger, awsErrorName, systemClock } from '@slipway/kit';
+import {
+  CodeDeploySettings,
+  CodeDeployTarget,
+  appSpecFor,
+  checkCodeDeployTarget,
+  codeDeployTarget,
+  isCodeDeployService,
+  startCodeDeployment,
+  trackCodeDeployments,
+} from './codedeploy';
 import { ECS } from './codes';
 import { Diagnosis, diagnose } from './diagnose';
 import { OneOffResult, OneOffTask, oneOffFailure, runOneOffTask } from './one-off';
@@ -45,6 +56,8 @@ export interface DeployRequest {
   maxFailedTasks?: number;
   /** Runs from the first service's new revision, before the update (it must succeed) or after it. */
   oneOffTask?: OneOffTask;
+  /** For services with the CODE_DEPLOY deployment controller. */
+  codeDeploy?: CodeDeploySettings;
 }
 
 export interface DeployContext {
@@ -56,6 +69,8 @@ export interface DeployContext {
   schedule?: PollSchedule;
   /** Aborted when the job is cancelled (a running one-off task is stopped). */
   signal?: AbortSignal;
+  /** Made only when a service deploys through CodeDeploy. */
+  codedeploy?: () => CodeDeployClient;
 }
 
 export type ServiceStatus =
@@ -68,7 +83,10 @@ export interface ServiceResult {
   previousTaskDefinitionArn: string;
   taskDefinitionArn: string;
   registered: boolean;
+  /** ECS's deployment id (ecs-svc/…), or CodeDeploy's (d-…) for a CODE_DEPLOY service. */
   deploymentId?: string;
+  /** ECS, or CODE_DEPLOY when CodeDeploy carried the deployment out. */
+  controller: 'ECS' | 'CODE_DEPLOY';
   changes: string[];
   images: string[];
   durationMs: number;
@@ -100,13 +118,15 @@ export const failedStatuses = new Set<ServiceStatus>(['FAILED', 'ROLLED_BACK', '
 
 export const errorCodeFor: Partial<Record<ServiceStatus, string>> = {
   FAILED: ECS.DEPLOYMENT_FAILED,
-  ROLLED_BACK: ECS.ROLLED_BACK_BY_CIRCUIT_BREAKER,
+  ROLLED_BACK: ECS.ROLLED_BACK_BY_ECS,
   REPLACED: ECS.DEPLOYMENT_REPLACED,
   TIMED_OUT: ECS.DEPLOYMENT_TIMED_OUT,
 };
 
 interface Plan {
   service: Service;
+  /** Set for a CODE_DEPLOY service: where its deployment goes. */
+  codeDeploy?: CodeDeployTarget;
   previousTaskDefinitionArn: string;
   target: TaskDefinitionInput | undefined;
   targetArn: string | undefined;
@@ -126,6 +146,18 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
   const { ecs, logger } = context;
 
   const services = await findServices(ecs, request.cluster, request.services);
+  const codeDeployed = services.filter(isCodeDeployService);
+  const named = request.codeDeploy?.application || request.codeDeploy?.deploymentGroup;
+  if (named && codeDeployed.length > 1) {
+    throw new ConfigurationError(
+      INVALID_INPUT,
+      `Inputs "codedeploy-application" and "codedeploy-deployment-group" name one deployment group, but ${codeDeployed.length} services deploy through CodeDeploy.`,
+      {
+        remedy:
+          'Deploy those services in separate steps, or leave the inputs empty to use the console names AppECS-<cluster>-<service> and DgpECS-<cluster>-<service>.',
+      },
+    );
+  }
   const plans = await Promise.all(services.map((service) => plan(service, request, context)));
 
   const registered = new Map<string, Promise<string>>();
@@ -165,6 +197,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
         previousTaskDefinitionArn: p.previousTaskDefinitionArn,
         taskDefinitionArn: targetArn,
         registered: !p.targetArn,
+        controller: p.codeDeploy ? ('CODE_DEPLOY' as const) : ('ECS' as const),
         changes: p.changes,
         images: p.images,
       };
@@ -175,6 +208,37 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
       ) {
         logger.info(`${name}: nothing changed; no new revision and no deployment.`);
         return { ...base, status: 'UNCHANGED', reason: 'nothing changed', durationMs: clock.now() - started };
+      }
+      if (p.codeDeploy) {
+        // ECS refuses new revisions for these services; only the count goes through UpdateService.
+        if (request.desiredCount !== undefined) {
+          await ecs.send(
+            new UpdateServiceCommand({
+              cluster: request.cluster,
+              service: name,
+              desiredCount: request.desiredCount,
+            }),
+          );
+        }
+        if (unchanged) {
+          const reason = `desired count set to ${request.desiredCount}`;
+          return { ...base, status: 'UNCHANGED', reason, durationMs: clock.now() - started };
+        }
+        const appSpec = await appSpecFor(p.service, targetArn, request.codeDeploy?.appSpecPath);
+        const deploymentId = await startCodeDeployment(
+          context.codedeploy!(),
+          p.codeDeploy,
+          appSpec,
+          request.rollbackOnFailure,
+        );
+        logger.info(`${name}: CodeDeploy deployment ${deploymentId} started with ${targetArn}`);
+        return {
+          ...base,
+          deploymentId,
+          status: 'STARTED',
+          reason: 'deployment started',
+          durationMs: clock.now() - started,
+        };
       }
       const answer = await ecs.send(
         new UpdateServiceCommand({
@@ -207,17 +271,40 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
 
   if (request.wait) {
     const started_ = results.filter((r) => r.status === 'STARTED');
-    const tracked: TrackedDeployment[] = started_.map((r) => ({
-      service: r.service,
-      deploymentId: r.deploymentId!,
-      taskDefinitionArn: r.taskDefinitionArn,
-      previousTaskDefinitionArn: r.previousTaskDefinitionArn,
-      maxFailedTasks: request.maxFailedTasks,
-      startedAt,
-    }));
-    const outcomes = await logger.group(`Following ${tracked.length} deployment(s)`, () =>
-      trackRollouts(tracked, { ...context, cluster: request.cluster, deadline, clock }),
-    );
+    const byCodeDeploy = started_.filter((r) => r.controller === 'CODE_DEPLOY');
+    const tracked: TrackedDeployment[] = started_
+      .filter((r) => r.controller === 'ECS')
+      .map((r) => ({
+        service: r.service,
+        deploymentId: r.deploymentId!,
+        taskDefinitionArn: r.taskDefinitionArn,
+        previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+        maxFailedTasks: request.maxFailedTasks,
+        startedAt,
+      }));
+    const outcomes = await logger.group(`Following ${started_.length} deployment(s)`, async () => {
+      const [byEcs, codeDeployed] = await Promise.all([
+        trackRollouts(tracked, { ...context, cluster: request.cluster, deadline, clock }),
+        byCodeDeploy.length
+          ? trackCodeDeployments(
+              context.codedeploy!(),
+              new Map(byCodeDeploy.map((r) => [r.service, r.deploymentId!])),
+              { ...context, deadline, clock, rollbackOnFailure: request.rollbackOnFailure },
+            )
+          : new Map<string, never>(),
+      ]);
+      const merged = new Map<string, Outcome>(byEcs);
+      for (const [service, outcome] of codeDeployed) {
+        const config = outcome.info?.deploymentConfigName;
+        merged.set(service, {
+          verdict: outcome.verdict,
+          reason: outcome.reason,
+          strategy: config ? `CODE_DEPLOY (${config})` : 'CODE_DEPLOY',
+          codeDeployError: outcome.info?.errorInformation,
+        });
+      }
+      return merged;
+    });
     await Promise.all(
       started_.map(async (result) => {
         const outcome = outcomes.get(result.service)!;
@@ -229,19 +316,24 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
           ...(outcome.stages ? { stages: outcome.stages } : {}),
         });
         if (outcome.verdict === 'SUCCEEDED') return;
+        const service = outcome.service ?? (await describe(ecs, request.cluster, [result.service]))[0];
         result.diagnosis = await diagnose({
           ...context,
           cluster: request.cluster,
-          service: outcome.service,
+          service,
           serviceName: result.service,
           deploymentId: result.deploymentId!,
           taskDefinitionArn: result.taskDefinitionArn,
           lastEventBefore: plans.find((p) => p.service.serviceName === result.service)?.service.events?.[0]
             ?.id,
           reason: outcome.verdict === 'TIMED_OUT' ? `timeout: ${outcome.reason}` : outcome.reason,
+          codeDeployError: outcome.codeDeployError,
           startedAt,
         });
-        if (request.rollbackOnFailure && (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT')) {
+        // CodeDeploy rolls its own deployments back (auto-rollback was set from rollback-on-failure).
+        const ours =
+          result.controller === 'ECS' && (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT');
+        if (request.rollbackOnFailure && ours) {
           result.rollback = await rollBack(request, context, result, outcome);
         }
       }),
@@ -328,6 +420,19 @@ export async function findServices(ecs: ECSClient, cluster: string, names: strin
 }
 
 async function plan(service: Service, request: DeployRequest, context: DeployContext): Promise<Plan> {
+  const planned = await planDefinition(service, request, context);
+  if (!isCodeDeployService(service)) return planned;
+  const target = codeDeployTarget(request.cluster, service.serviceName!, request.codeDeploy ?? {});
+  await checkCodeDeployTarget(context.codedeploy!(), target);
+  await appSpecFor(service, planned.previousTaskDefinitionArn, request.codeDeploy?.appSpecPath);
+  return { ...planned, codeDeploy: target };
+}
+
+async function planDefinition(
+  service: Service,
+  request: DeployRequest,
+  context: DeployContext,
+): Promise<Plan> {
   const name = service.serviceName!;
   const previousTaskDefinitionArn = service.taskDefinition!;
   const live = await describeDefinition(context.ecs, previousTaskDefinitionArn, 'the live task definition');

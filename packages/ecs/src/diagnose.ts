@@ -77,10 +77,27 @@ const causes = {
     remedy:
       "Read the hook's own logs (for a Lambda function, its CloudWatch log group /aws/lambda/<name>) for why it failed; the new revision's tasks were healthy.",
   }),
+  codeDeploy: (code: string, message: string | undefined) => ({
+    title: `CodeDeploy stopped the deployment: ${code}${message ? ` — ${message}` : ''}`,
+    remedy:
+      codeDeployRemedies[code] ??
+      'Look the error code up in the CodeDeploy error codes reference, and read the deployment in the CodeDeploy console.',
+  }),
   unknown: (reason: string) => ({
     title: `ECS stopped the deployment: ${reason}`,
     remedy: 'Read the service events and stopped tasks below.',
   }),
+};
+
+const codeDeployRemedies: Record<string, string> = {
+  HOOK_EXECUTION_FAILURE:
+    "An AppSpec hook (a Lambda function) reported failure or never reported back: read that function's logs (/aws/lambda/<name>) and check it calls PutLifecycleEventHookExecutionStatus.",
+  ECS_UPDATE_ERROR:
+    "CodeDeploy could not bring up the replacement tasks: read the stopped tasks below, and check the CodeDeploy service role's ECS and ELB permissions.",
+  TIMEOUT:
+    'A lifecycle event ran past its limit: check the hooks and the health of the replacement task set, or raise the wait times on the deployment group.',
+  ALARM_ACTIVE:
+    'A CloudWatch alarm on the deployment group went into ALARM: read the alarm and what it measured.',
 };
 
 /** Names the cause of a failed deployment in plain words, from what ECS recorded about its tasks. */
@@ -88,6 +105,7 @@ export function classify(
   tasks: StoppedTask[],
   fallbackReason: string,
   serviceDeployment?: ServiceDeploymentFacts,
+  codeDeployError?: { code?: string; message?: string },
 ): Cause {
   const hook = serviceDeployment?.failedHooks?.[0];
   if (hook) return causes.hook(hook, serviceDeployment.lifecycleStage ?? 'unknown');
@@ -102,6 +120,7 @@ export function classify(
     const crashed = task.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0);
     if (crashed) return causes.exited(crashed.exitCode, crashed.name);
   }
+  if (codeDeployError?.code) return causes.codeDeploy(codeDeployError.code, codeDeployError.message);
   return tasks.length === 0 && /timeout/i.test(fallbackReason) ? causes.slow : causes.unknown(fallbackReason);
 }
 
@@ -121,6 +140,8 @@ export interface DiagnoseOptions {
   maxTasks?: number;
   /** When the deploy began (wall clock): service deployments created before it are not ours. */
   startedAt?: Date;
+  /** CodeDeploy's error information, when CodeDeploy carried the deployment out. */
+  codeDeployError?: { code?: string; message?: string };
 }
 
 /** Gathers the evidence: events since the deploy began, our stopped tasks, and their last log lines. */
@@ -151,7 +172,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
   }
   const serviceDeployment = await serviceDeploymentOf(options);
   return {
-    cause: classify(stoppedTasks, options.reason, serviceDeployment),
+    cause: classify(stoppedTasks, options.reason, serviceDeployment, options.codeDeployError),
     events,
     stoppedTasks,
     ...(serviceDeployment ? { serviceDeployment } : {}),

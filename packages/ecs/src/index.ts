@@ -10,3 +10,4 @@ export * from './report';
 export * from './inputs';
 export * from './preview';
 export * from './one-off';
+export * from './codedeploy';

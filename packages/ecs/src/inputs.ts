@@ -24,6 +24,9 @@ export const deployInputs = {
   'run-task-container': input.string(),
   'run-task-when': input.choice(['before', 'after'], { default: 'before' }),
   'run-task-timeout': input.integer({ default: 600, min: 1 }),
+  'codedeploy-application': input.string(),
+  'codedeploy-deployment-group': input.string(),
+  'codedeploy-appspec': input.string(),
   preview: input.choice(['deploy', 'delete', 'sweep']),
   'pull-request': input.integer({ min: 1 }),
   'preview-domain': input.string(),
@@ -146,6 +149,11 @@ export function readDeployRequest(source: InputSource): DeployRequest & { region
           timeoutSeconds: i['run-task-timeout'],
         }
       : undefined,
+    codeDeploy: {
+      application: i['codedeploy-application'],
+      deploymentGroup: i['codedeploy-deployment-group'],
+      appSpecPath: i['codedeploy-appspec'],
+    },
     region: i.region,
   };
 }

@@ -93,6 +93,8 @@ export interface Outcome {
   strategy?: string;
   /** A staged rollout's stages as we saw them, with seconds since tracking began. */
   stages?: (StageSnapshot & { atMs: number })[];
+  /** CodeDeploy's error information, for a CODE_DEPLOY service's failed deployment. */
+  codeDeployError?: { code?: string; message?: string };
 }
 
 /**

@@ -145,6 +145,7 @@ describe('report', () => {
         previousTaskDefinitionArn: `${ARN}:task-definition/web:6`,
         taskDefinitionArn: `${ARN}:task-definition/web:7`,
         registered: true,
+        controller: 'ECS',
         deploymentId: 'ecs-svc/42',
         changes: [],
         images: ['repo/web:2'],
