@@ -27,6 +27,7 @@ const root = join(__dirname, '..', '..');
 /** SDK client package → IAM service prefix. A client missing here fails the test: add it. */
 const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-cloudwatch-logs': 'logs',
+  '@aws-sdk/client-codedeploy': 'codedeploy',
   '@aws-sdk/client-ec2': 'ec2',
   '@aws-sdk/client-ec2-instance-connect': 'ec2-instance-connect',
   '@aws-sdk/client-ecr': 'ecr',
@@ -59,6 +60,10 @@ const NOT_SDK_CALLS: Record<string, Record<string, string>> = {
     'ecs:TagResource': 'tags given to RegisterTaskDefinition and CreateService',
     // CreateTargetGroup and CreateRule tag the preview's target group and listener rule.
     'elasticloadbalancing:AddTags': 'tags given to CreateTargetGroup and CreateRule',
+    // CreateDeployment registers the AppSpec as an application revision and reads the group's config.
+    'codedeploy:RegisterApplicationRevision': 'CreateDeployment with an AppSpec',
+    'codedeploy:GetApplicationRevision': 'CreateDeployment with an AppSpec',
+    'codedeploy:GetDeploymentConfig': "CreateDeployment reads the group's deployment config",
   },
   'build-push-ecr': {
     // `docker push` (the docker CLI, logged in with GetAuthorizationToken) uploads layers itself.

@@ -24,7 +24,8 @@ import { Diagnosis, diagnose } from './diagnose';
 import { OneOffResult, OneOffTask, oneOffFailure, runOneOffTask } from './one-off';
 import { pruneRevisions } from './revisions';
 import { PollSchedule } from './polling';
-import { Outcome, TrackedDeployment, describe, trackRollouts } from './rollout';
+import { describe } from './describe';
+import { Outcome, TrackedDeployment, trackRollouts } from './rollout';
 import {
   Overrides,
   TaskDefinitionInput,

@@ -1,6 +1,7 @@
 export * from './codes';
 export * from './taskdef';
 export * from './polling';
+export * from './describe';
 export * from './rollout';
 export * from './diagnose';
 export * from './service-deployments';

@@ -25,7 +25,7 @@ import {
 import { ConfigurationError, SlipwayError, awsErrorName, retry } from '@slipway/kit';
 import { ECS } from './codes';
 import { DeployContext, DeployRequest, DeployResult, deploy, findServices } from './deploy';
-import { describe } from './rollout';
+import { describe } from './describe';
 import { familyOf, toRegisterInput } from './taskdef';
 
 export type PreviewAction = 'deploy' | 'delete' | 'sweep';

@@ -1,4 +1,5 @@
-import { DescribeServicesCommand, ECSClient, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
+import { ECSClient, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
+import { describe } from './describe';
 import { isTransient, systemClock } from '@slipway/kit';
 import { Judgement, PollOptions, Verdict, pollToVerdicts } from './polling';
 import {
@@ -256,13 +257,4 @@ class ServiceDeploymentWatch {
       return new Map();
     }
   }
-}
-
-export async function describe(ecs: ECSClient, cluster: string, names: string[]): Promise<Service[]> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < names.length; i += 10) chunks.push(names.slice(i, i + 10));
-  const answers = await Promise.all(
-    chunks.map((services) => ecs.send(new DescribeServicesCommand({ cluster, services }))),
-  );
-  return answers.flatMap((answer) => answer.services ?? []);
 }
