@@ -2,7 +2,9 @@ import {
   CreateServiceCommand,
   DescribeServicesCommand,
   DeploymentConfiguration,
+  DeploymentController,
   ECSClient,
+  LoadBalancer,
   RegisterTaskDefinitionCommand,
   RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
@@ -66,6 +68,8 @@ export interface ServiceOptions {
   image?: string;
   /** Merged over the circuit breaker setting: a strategy, its steps, bake time, lifecycle hooks. */
   deploymentConfiguration?: DeploymentConfiguration;
+  deploymentController?: DeploymentController;
+  loadBalancers?: LoadBalancer[];
 }
 
 /** A service on revision 1 of its own family, once its first rollout has completed. Returns that ARN. */
@@ -89,6 +93,8 @@ export async function createStableService(
         deploymentCircuitBreaker: { enable: breaker, rollback: breaker },
         ...options.deploymentConfiguration,
       },
+      deploymentController: options.deploymentController,
+      loadBalancers: options.loadBalancers,
     }),
   );
   await waitUntil(

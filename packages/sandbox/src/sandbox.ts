@@ -46,6 +46,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         operations: aws.ecrOperations,
         serverErrorType: 'ServerException',
       },
+      {
+        targetPrefix: 'CodeDeploy_20141006',
+        operations: aws.codedeployOperations,
+        serverErrorType: 'InternalFailure',
+      },
     ],
     calls,
     faults,

@@ -1,4 +1,6 @@
 import { SimClock } from './clock';
+import { CodeDeployState } from './codedeploy/model';
+import { codeDeployOperations } from './codedeploy/operations';
 import { EcsArns } from './ecs/arns';
 import { ecrOperations } from './ecr/operations';
 import { RegistryStore } from './ecr/store';
@@ -23,15 +25,21 @@ export interface SimulatedAwsSettings {
 }
 
 /**
- * The sandbox without HTTP or timers: the same ECS, CloudWatch Logs and ECR operations, on a clock that
- * only moves when `advance` is called. startSandbox serves one of these; unit tests drive one directly.
+ * The sandbox without HTTP or timers: the same ECS, CloudWatch Logs, ECR and CodeDeploy operations, on a
+ * clock that only moves when `advance` is called. startSandbox serves one of these; unit tests drive one
+ * directly.
  */
 export interface SimulatedAws {
   readonly ecsOperations: OperationTable;
   readonly logsOperations: OperationTable;
   /** Amazon ECR's repository, image-manifest and authorization operations, kept in memory. */
   readonly ecrOperations: OperationTable;
-  /** Runs an ECS, CloudWatch Logs or ECR operation; failures throw an AwsError named after the error type. */
+  /** CodeDeploy for the ECS compute platform: its deployments run as staged rollouts of the ECS service. */
+  readonly codedeployOperations: OperationTable;
+  /**
+   * Runs an ECS, CloudWatch Logs, ECR or CodeDeploy operation; failures throw an AwsError named after the
+   * error type.
+   */
   call<Output = Record<string, unknown>>(operation: string, input?: object): Output;
   advance(simulatedSeconds: number): void;
   readonly simulatedSeconds: number;
@@ -65,13 +73,21 @@ export function createSimulatedAws(settings: SimulatedAwsSettings): SimulatedAws
     random: new SeededRandom(settings.seed ^ 0xec7),
     wallNow: () => clock.wallNow(),
   });
+  const codedeploy = codeDeployOperations({
+    store: new CodeDeployState(),
+    ecs: state,
+    simulation,
+    random: new SeededRandom(settings.seed ^ 0xc0de),
+  });
 
   return {
     ecsOperations: ecs,
     logsOperations: cloudWatchLogs,
     ecrOperations: registry,
+    codedeployOperations: codedeploy,
     call<Output>(operation: string, input: object = {}): Output {
-      const handler = ecs[operation] ?? cloudWatchLogs[operation] ?? registry[operation];
+      const handler =
+        ecs[operation] ?? cloudWatchLogs[operation] ?? registry[operation] ?? codedeploy[operation];
       if (!handler)
         throw new AwsError('UnknownOperationException', `The sandbox does not simulate ${operation}`);
       return handler(input) as Output;

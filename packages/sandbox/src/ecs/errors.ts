@@ -16,5 +16,10 @@ export const ecsErrors = {
     new AwsError('ClientException', 'Unable to describe task definition.'),
   client: (message: string) => new AwsError('ClientException', message),
   invalidParameter: (message: string) => new AwsError('InvalidParameterException', message),
+  deployedByCodeDeploy: () =>
+    new AwsError(
+      'InvalidParameterException',
+      'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+    ),
   resourceNotFound: () => new AwsError('ResourceNotFoundException', 'The specified resource is not found.'),
 };

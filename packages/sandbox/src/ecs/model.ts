@@ -1,5 +1,6 @@
 import type {
   DeploymentConfiguration,
+  DeploymentControllerType,
   LaunchType,
   LoadBalancer,
   NetworkConfiguration,
@@ -181,6 +182,8 @@ export interface HookRun {
 
 /** A staged rollout: the new revision scales up beside the old one, then takes traffic in steps. */
 export interface StagedProgress {
+  /** What it runs with, fixed at its start: its hooks and circuit breaker, not the service's current ones. */
+  configuration: DeploymentConfiguration;
   strategy: StagedStrategy;
   stage: LifecycleStage;
   /** Production traffic on the target revision after each shift, in percent; the last is 100. */
@@ -211,6 +214,8 @@ export interface ServiceState {
   desiredCount: number;
   taskDefinitionArn: string;
   deploymentConfiguration: DeploymentConfiguration;
+  /** CODE_DEPLOY: only CodeDeploy deploys new task definitions (UpdateService refuses to). */
+  deploymentController: DeploymentControllerType;
   /** PRIMARY first. */
   deployments: DeploymentState[];
   /** Newest first; kept after their deployments are drained. */

@@ -1,3 +1,4 @@
+import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import type { DeploymentMark } from '../options';
 import { circuitBreakerThreshold } from '../timing';
 import { rolloutReasons, serviceEvents, stopReasons } from './messages';
@@ -29,12 +30,48 @@ export class ServiceScheduler {
   ) {}
 
   /**
-   * Demotes the current deployments to ACTIVE and starts a new PRIMARY one. A new service deployment
-   * stops the unfinished ones; a rollback is carried out within the service deployment it rolls back.
+   * Demotes the current deployments to ACTIVE and starts a new PRIMARY one, staged when the service's
+   * deploymentConfiguration asks for BLUE_GREEN, LINEAR or CANARY. A new service deployment stops the
+   * unfinished ones; a rollback is carried out within the service deployment it rolls back.
    */
   startDeployment(
     service: ServiceState,
     taskDefinitionArn: string,
+    reason?: string,
+    rollbackOf?: ServiceDeploymentState,
+  ): DeploymentState {
+    return this.launch(service, taskDefinitionArn, service.deploymentConfiguration, reason, rollbackOf);
+  }
+
+  /**
+   * Starts a service deployment staged with `configuration` (strategy, steps, bake time, lifecycle hooks,
+   * circuit breaker) whatever the service's own deploymentConfiguration says: how CodeDeploy deploys.
+   */
+  startStagedDeployment(
+    service: ServiceState,
+    taskDefinitionArn: string,
+    configuration: DeploymentConfiguration,
+  ): ServiceDeploymentState {
+    if (!isStaged(configuration)) throw new Error('A staged deployment needs BLUE_GREEN, LINEAR or CANARY');
+    const deployment = this.launch(service, taskDefinitionArn, configuration);
+    return this.serviceDeploymentOf(service, deployment.id)!;
+  }
+
+  /**
+   * Stops a staged service deployment that is still under way the way a failure would: production traffic
+   * returns to the revision it started from and the new revision drains. False if there is nothing to stop.
+   */
+  stopStagedDeployment(service: ServiceState, sd: ServiceDeploymentState, reason: string): boolean {
+    const deployment = service.deployments.find((d) => d.id === sd.deploymentId);
+    if (!sd.staged || sd.status !== 'IN_PROGRESS' || !deployment) return false;
+    this.rollBackStaged(service, deployment, sd, reason);
+    return true;
+  }
+
+  private launch(
+    service: ServiceState,
+    taskDefinitionArn: string,
+    configuration: DeploymentConfiguration,
     reason?: string,
     rollbackOf?: ServiceDeploymentState,
   ): DeploymentState {
@@ -65,8 +102,8 @@ export class ServiceScheduler {
       this.stopUnfinishedServiceDeployments(service, now);
       const serviceDeployment = this.newServiceDeployment(service, id, sourceDeploymentIds, now);
       // The first deployment has no traffic to shift, so it starts its tasks as a rolling one would.
-      if (isStaged(service.deploymentConfiguration) && sourceDeploymentIds.length > 0) {
-        serviceDeployment.staged = newStagedProgress(service.deploymentConfiguration);
+      if (isStaged(configuration) && sourceDeploymentIds.length > 0) {
+        serviceDeployment.staged = newStagedProgress(configuration);
       }
       service.serviceDeployments.unshift(serviceDeployment);
     }
@@ -158,7 +195,7 @@ export class ServiceScheduler {
     const now = this.ctx.clock.seconds;
     if (!progress.hooksStarted) {
       const hooks = startHooks(
-        service.deploymentConfiguration.lifecycleHooks,
+        progress.configuration.lifecycleHooks,
         progress.stage,
         { seconds: now, wallMs: this.ctx.clock.wallNow() },
         () => this.ctx.random.hex(16),
@@ -286,9 +323,10 @@ export class ServiceScheduler {
     if (!deployment) return;
     deployment.failedTasks++;
     deployment.updatedAt = this.ctx.clock.wallNow();
-    const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
     const monitored = deployment === service.deployments[0] && deployment.rolloutState === 'IN_PROGRESS';
     const serviceDeployment = this.serviceDeploymentOf(service, deployment.id);
+    const configuration = serviceDeployment?.staged?.configuration ?? service.deploymentConfiguration;
+    const breaker = configuration.deploymentCircuitBreaker;
     if (serviceDeployment && monitored) {
       // What the breaker counted: failures after it tripped are no longer the deployment's.
       serviceDeployment.failureCount++;

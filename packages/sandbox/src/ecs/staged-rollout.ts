@@ -67,6 +67,7 @@ export function newStagedProgress(configuration: DeploymentConfiguration): Stage
     stepBakeMinutes = configuration.canaryConfiguration?.canaryBakeTimeInMinutes ?? 0;
   }
   return {
+    configuration,
     strategy,
     stage: STAGES[0]!,
     trafficSteps,

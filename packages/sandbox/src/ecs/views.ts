@@ -89,7 +89,7 @@ export function serviceView(
     networkConfiguration: service.networkConfiguration,
     healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
     schedulingStrategy: 'REPLICA',
-    deploymentController: { type: 'ECS' },
+    deploymentController: { type: service.deploymentController },
     createdBy: service.createdBy,
     enableECSManagedTags: service.enableECSManagedTags,
     propagateTags: service.propagateTags as Service['propagateTags'],
@@ -221,8 +221,9 @@ export function serviceDeploymentView(
       }),
     };
   };
-  const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
-  const alarms = service.deploymentConfiguration.alarms;
+  const configuration = staged?.configuration ?? service.deploymentConfiguration;
+  const breaker = configuration.deploymentCircuitBreaker;
+  const alarms = configuration.alarms;
   const monitorStatus = (triggered: boolean) =>
     triggered ? 'TRIGGERED' : finished(sd) ? 'MONITORING_COMPLETE' : 'MONITORING';
   return {
@@ -249,7 +250,7 @@ export function serviceDeploymentView(
           expiresAt: new Date(hook.expiresAt),
         })),
     }),
-    deploymentConfiguration: service.deploymentConfiguration,
+    deploymentConfiguration: configuration,
     rollback: sd.rollback && {
       reason: sd.rollback.reason,
       startedAt: new Date(sd.rollback.startedAt),

@@ -2,6 +2,8 @@ import type {
   CreateServiceRequest,
   DeleteServiceRequest,
   DeploymentConfiguration,
+  DeploymentController,
+  DeploymentControllerType,
   DescribeServicesRequest,
   Failure,
   LaunchType,
@@ -48,6 +50,7 @@ export function serviceOperations({ state, simulation }: EcsContext): OperationT
           DEFAULT_DEPLOYMENT_CONFIGURATION,
           input.deploymentConfiguration,
         ),
+        deploymentController: checkedController(input.deploymentController),
         deployments: [],
         serviceDeployments: [],
         events: [],
@@ -76,6 +79,9 @@ export function serviceOperations({ state, simulation }: EcsContext): OperationT
       if (!service) throw ecsErrors.serviceNotFound();
       if (service.status !== 'ACTIVE') throw ecsErrors.serviceNotActive();
       const definition = input.taskDefinition ? state.usableTaskDefinition(input.taskDefinition) : undefined;
+      const nextTaskDefinition = definition?.definition.taskDefinitionArn ?? service.taskDefinitionArn;
+      const redeploys = nextTaskDefinition !== service.taskDefinitionArn || !!input.forceNewDeployment;
+      if (redeploys && service.deploymentController === 'CODE_DEPLOY') throw ecsErrors.deployedByCodeDeploy();
       if (input.deploymentConfiguration) {
         service.deploymentConfiguration = mergeDeploymentConfiguration(
           service.deploymentConfiguration,
@@ -87,10 +93,7 @@ export function serviceOperations({ state, simulation }: EcsContext): OperationT
       if (input.healthCheckGracePeriodSeconds !== undefined) {
         service.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
       }
-      const nextTaskDefinition = definition?.definition.taskDefinitionArn ?? service.taskDefinitionArn;
-      if (nextTaskDefinition !== service.taskDefinitionArn || input.forceNewDeployment) {
-        scheduler.startDeployment(service, nextTaskDefinition);
-      }
+      if (redeploys) scheduler.startDeployment(service, nextTaskDefinition);
       return { service: serviceView(cluster, service, state.arns.accountId) };
     }),
 
@@ -143,6 +146,18 @@ function checkedDesiredCount(count: number): number {
     throw ecsErrors.invalidParameter('desiredCount must be a non-negative integer.');
   }
   return count;
+}
+
+const SIMULATED_CONTROLLERS: readonly DeploymentControllerType[] = ['ECS', 'CODE_DEPLOY'];
+
+function checkedController(controller: DeploymentController | undefined): DeploymentControllerType {
+  const type = controller?.type ?? 'ECS';
+  if (!SIMULATED_CONTROLLERS.includes(type)) {
+    throw ecsErrors.invalidParameter(
+      `deploymentController.type must be one of ${SIMULATED_CONTROLLERS.join(', ')}; the sandbox does not simulate ${type}.`,
+    );
+  }
+  return type;
 }
 
 function launchTypeFromStrategy(input: CreateServiceRequest): LaunchType {
