@@ -1,16 +1,23 @@
 /**
- * Verdict latency of ecs-deploy against the sandbox: the time from the sandbox marking a deployment
- * COMPLETED or FAILED to the action's exit, and DescribeServices calls per poll, for 1 and 20 services.
- * The baseline, measured in the same run, is what the seeds' scripts do today: `aws ecs update-service`
- * then `aws ecs wait services-stable` (the CLI waiter, one per 10 services).
+ * Verdict latency of ecs-deploy against the sandbox, per deployment style: the time from the sandbox
+ * marking a deployment COMPLETED or FAILED to the action's exit, and DescribeServices calls per poll
+ * (rolling updates of 1 and 20 services; BLUE_GREEN, LINEAR, CANARY and CODE_DEPLOY of one). The
+ * baseline, measured in the same run, is what the seeds' scripts do today: `aws ecs update-service`
+ * then `aws ecs wait services-stable` (the CLI waiter, one per 10 services); for CodeDeploy,
+ * `aws deploy create-deployment` then `aws deploy wait deployment-successful`.
  *
- *   npm run bench -- [--runs 5] [--baseline-runs 2] [--speed 20]
+ *   npm run bench -- [--runs 5] [--baseline-runs 2] [--speed 20] [--styles ROLLING,BLUE_GREEN,…]
  */
 import { execFile } from 'node:child_process';
 import { parseArgs, promisify } from 'node:util';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { runAction } from '../tests/helpers/action';
-import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  CodeDeployClient,
+  CreateApplicationCommand,
+  CreateDeploymentGroupCommand,
+} from '@aws-sdk/client-codedeploy';
+import { DeploymentConfiguration, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { createStableService, ecsClient, REGISTRY, testTaskDefinition } from '../tests/helpers/ecs';
 import { awsChildEnv } from '../tests/helpers/env';
 
@@ -19,6 +26,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     'baseline-runs': { type: 'string', default: '2' },
     speed: { type: 'string', default: '20' },
+    styles: { type: 'string', default: 'ROLLING,BLUE_GREEN,LINEAR,CANARY,CODE_DEPLOY' },
   },
 });
 const CLUSTER = 'bench';
@@ -28,6 +36,34 @@ const cases = [
 ] as const;
 type Case = (typeof cases)[number];
 
+interface Style {
+  name: string;
+  sizes: number[];
+  configuration?: DeploymentConfiguration;
+  /** The CodeDeploy deployment config of a CODE_DEPLOY service. */
+  codeDeployConfig?: string;
+}
+
+const styles: Style[] = [
+  { name: 'ROLLING', sizes: [1, 20] },
+  { name: 'BLUE_GREEN', sizes: [1], configuration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 1 } },
+  {
+    name: 'LINEAR',
+    sizes: [1],
+    configuration: { strategy: 'LINEAR', linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 1 } },
+  },
+  {
+    name: 'CANARY',
+    sizes: [1],
+    configuration: {
+      strategy: 'CANARY',
+      canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 },
+    },
+  },
+  { name: 'CODE_DEPLOY', sizes: [1], codeDeployConfig: 'CodeDeployDefault.ECSAllAtOnce' },
+];
+const TARGET_GROUP = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench/0123456789abcdef';
+
 interface Sample {
   latencyMs: number;
   correct: boolean;
@@ -36,13 +72,51 @@ interface Sample {
 
 let counter = 0;
 
-async function fleet(sandbox: Sandbox, size: number): Promise<string[]> {
+async function fleet(sandbox: Sandbox, size: number, style: Style): Promise<string[]> {
   const ecs = ecsClient(sandbox.url);
   const names = Array.from({ length: size }, () => `svc-${++counter}`);
   await Promise.all(
-    names.map((name) => createStableService(ecs, name, { cluster: CLUSTER, desiredCount: 2 })),
+    names.map(async (name) => {
+      await createStableService(ecs, name, {
+        cluster: CLUSTER,
+        desiredCount: 2,
+        deploymentConfiguration: style.configuration,
+        ...(style.codeDeployConfig && {
+          deploymentController: { type: 'CODE_DEPLOY' },
+          loadBalancers: [{ targetGroupArn: TARGET_GROUP, containerName: 'app', containerPort: 8000 }],
+        }),
+      });
+      if (style.codeDeployConfig) await createDeploymentGroup(sandbox, name, style.codeDeployConfig);
+    }),
   );
   return names;
+}
+
+const codeDeployNames = (service: string) => ({
+  applicationName: `AppECS-${CLUSTER}-${service}`,
+  deploymentGroupName: `DgpECS-${CLUSTER}-${service}`,
+});
+
+async function createDeploymentGroup(sandbox: Sandbox, service: string, deploymentConfigName: string) {
+  const codedeploy = new CodeDeployClient({
+    region: 'us-east-1',
+    endpoint: sandbox.url,
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  });
+  const { applicationName, deploymentGroupName } = codeDeployNames(service);
+  await codedeploy.send(new CreateApplicationCommand({ applicationName, computePlatform: 'ECS' }));
+  await codedeploy.send(
+    new CreateDeploymentGroupCommand({
+      applicationName,
+      deploymentGroupName,
+      serviceRoleArn: 'arn:aws:iam::123456789012:role/codedeploy-ecs',
+      deploymentConfigName,
+      deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+      ecsServices: [{ clusterName: CLUSTER, serviceName: service }],
+      autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
+    }),
+  );
+  codedeploy.destroy();
 }
 
 /** When the last of the given services' deployments started after `since` reached `expected`. */
@@ -57,8 +131,8 @@ function lastMark(sandbox: Sandbox, names: string[], expected: string, since: nu
   return Math.max(...first.values());
 }
 
-async function slipway(sandbox: Sandbox, size: number, c: Case): Promise<Sample> {
-  const names = await fleet(sandbox, size);
+async function slipway(sandbox: Sandbox, size: number, c: Case, style: Style): Promise<Sample> {
+  const names = await fleet(sandbox, size, style);
   const started = Date.now();
   const run = await runAction(
     'ecs-deploy',
@@ -80,30 +154,90 @@ async function slipway(sandbox: Sandbox, size: number, c: Case): Promise<Sample>
   };
 }
 
-async function awsCliWaiter(sandbox: Sandbox, size: number, c: Case): Promise<Sample> {
-  const names = await fleet(sandbox, size);
+async function awsCliWaiter(sandbox: Sandbox, size: number, c: Case, style: Style): Promise<Sample> {
+  const names = await fleet(sandbox, size, style);
   const env = awsChildEnv(sandbox.url);
   const started = Date.now();
   const aws = (args: string[]) => promisify(execFile)('aws', args, { env });
   // What the seeds' scripts do: register a revision with the new image, update-service, wait.
   const ecs = ecsClient(sandbox.url);
-  await Promise.all(
+  const revisions = await Promise.all(
     names.map(async (name) => {
       const registered = await ecs.send(new RegisterTaskDefinitionCommand(testTaskDefinition(name, c.image)));
-      const arn = registered.taskDefinition!.taskDefinitionArn!;
-      await aws(['ecs', 'update-service', '--cluster', CLUSTER, '--service', name, '--task-definition', arn]);
+      return registered.taskDefinition!.taskDefinitionArn!;
     }),
   );
-  const chunks: string[][] = [];
-  for (let i = 0; i < names.length; i += 10) chunks.push(names.slice(i, i + 10));
-  const exits = await Promise.all(
-    chunks.map((chunk) =>
-      aws(['ecs', 'wait', 'services-stable', '--cluster', CLUSTER, '--services', ...chunk]).then(
-        () => 0,
-        () => 1,
+  let exits: number[];
+  if (style.codeDeployConfig) {
+    exits = await Promise.all(
+      names.map(async (name, i) => {
+        const { applicationName, deploymentGroupName } = codeDeployNames(name);
+        const appSpec = JSON.stringify({
+          version: 0,
+          Resources: [
+            {
+              TargetService: {
+                Type: 'AWS::ECS::Service',
+                Properties: {
+                  TaskDefinition: revisions[i],
+                  LoadBalancerInfo: { ContainerName: 'app', ContainerPort: 8000 },
+                },
+              },
+            },
+          ],
+        });
+        const created = await aws([
+          'deploy',
+          'create-deployment',
+          '--application-name',
+          applicationName,
+          '--deployment-group-name',
+          deploymentGroupName,
+          '--revision',
+          JSON.stringify({ revisionType: 'AppSpecContent', appSpecContent: { content: appSpec } }),
+          '--query',
+          'deploymentId',
+          '--output',
+          'text',
+        ]);
+        return aws([
+          'deploy',
+          'wait',
+          'deployment-successful',
+          '--deployment-id',
+          created.stdout.trim(),
+        ]).then(
+          () => 0,
+          () => 1,
+        );
+      }),
+    );
+  } else {
+    await Promise.all(
+      names.map((name, i) =>
+        aws([
+          'ecs',
+          'update-service',
+          '--cluster',
+          CLUSTER,
+          '--service',
+          name,
+          '--task-definition',
+          revisions[i]!,
+        ]),
       ),
-    ),
-  );
+    );
+    const chunks: string[][] = [];
+    for (let i = 0; i < names.length; i += 10) chunks.push(names.slice(i, i + 10));
+    exits = await Promise.all(
+      chunks.map((chunk) =>
+        aws(['ecs', 'wait', 'services-stable', '--cluster', CLUSTER, '--services', ...chunk]).then(
+          () => 0,
+          () => 1,
+        ),
+      ),
+    );
+  }
   const exitedAt = Date.now();
   const succeeded = exits.every((code) => code === 0);
   return {
@@ -123,33 +257,39 @@ async function main() {
   const sandbox = await startSandbox({ speed: Number(values.speed), clusters: [CLUSTER] });
   const rows: string[][] = [];
   try {
-    for (const size of [1, 20]) {
-      for (const c of cases) {
-        const ours: Sample[] = [];
-        for (let i = 0; i < Number(values.runs); i++) ours.push(await slipway(sandbox, size, c));
-        const baseline: Sample[] = [];
-        for (let i = 0; i < Number(values['baseline-runs']); i++)
-          baseline.push(await awsCliWaiter(sandbox, size, c));
-        const oursMedian = median(ours.map((s) => s.latencyMs));
-        const baseMedian = median(baseline.map((s) => s.latencyMs));
-        rows.push([
-          c.name,
-          String(size),
-          `${(oursMedian / 1000).toFixed(2)} s`,
-          `${(Math.max(...ours.map((s) => s.latencyMs)) / 1000).toFixed(2)} s`,
-          `${Math.max(...ours.map((s) => s.maxCallsPerPoll ?? 0))} (limit ${Math.ceil(size / 10)})`,
-          `${ours.filter((s) => s.correct).length}/${ours.length}`,
-          `${(baseMedian / 1000).toFixed(2)} s`,
-          `${baseline.filter((s) => s.correct).length}/${baseline.length}`,
-          `${(baseMedian / oursMedian).toFixed(1)}×`,
-        ]);
-        process.stderr.write(`done: ${c.name}, ${size} service(s)\n`);
+    for (const style of styles.filter((s) => values.styles.split(',').includes(s.name))) {
+      for (const size of style.sizes) {
+        for (const c of cases) {
+          const ours: Sample[] = [];
+          for (let i = 0; i < Number(values.runs); i++) ours.push(await slipway(sandbox, size, c, style));
+          const baseline: Sample[] = [];
+          for (let i = 0; i < Number(values['baseline-runs']); i++)
+            baseline.push(await awsCliWaiter(sandbox, size, c, style));
+          const oursMedian = median(ours.map((s) => s.latencyMs));
+          const baseMedian = median(baseline.map((s) => s.latencyMs));
+          rows.push([
+            style.name,
+            c.name,
+            String(size),
+            `${(oursMedian / 1000).toFixed(2)} s`,
+            `${(Math.max(...ours.map((s) => s.latencyMs)) / 1000).toFixed(2)} s`,
+            style.codeDeployConfig
+              ? '—'
+              : `${Math.max(...ours.map((s) => s.maxCallsPerPoll ?? 0))} (limit ${Math.ceil(size / 10)})`,
+            `${ours.filter((s) => s.correct).length}/${ours.length}`,
+            `${(baseMedian / 1000).toFixed(2)} s`,
+            `${baseline.filter((s) => s.correct).length}/${baseline.length}`,
+            `${(baseMedian / oursMedian).toFixed(1)}×`,
+          ]);
+          process.stderr.write(`done: ${style.name}, ${c.name}, ${size} service(s)\n`);
+        }
       }
     }
   } finally {
     await sandbox.stop();
   }
   const header = [
+    'style',
     'case',
     'services',
     'slipway median',

@@ -57,6 +57,10 @@ export function deploySummary(result: DeployResult): string {
     else if (s.changes.length)
       summary.details(`${s.service}: what changed`, s.changes.map((c) => `- \`${c}\``).join('\n'));
     if (s.stages?.length) appendStages(summary, s);
+    else if (s.controller === 'CODE_DEPLOY' && s.deploymentId)
+      summary.paragraph(
+        `**${s.service}** deployed through ${s.strategy ?? 'CODE_DEPLOY'}: deployment \`${s.deploymentId}\`.`,
+      );
     if (failedStatuses.has(s.status)) appendDiagnosis(summary, s);
   }
   const task = result.oneOffTask;
