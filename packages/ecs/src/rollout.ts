@@ -126,7 +126,7 @@ export async function trackRollouts(
       );
       options.onPoll?.([...services.values()]);
       const deployments = await watch.poll(
-        undecided.filter((t) => isStagedStrategy(services.get(t.service) ?? {})),
+        undecided.filter((t) => needsServiceDeployment(services.get(t.service), t)),
       );
       const judgements = new Map<string, Judgement>();
       for (const t of undecided) {
@@ -152,6 +152,15 @@ export async function trackRollouts(
       { ...judgement, service: last.get(name), ...describedBy(last.get(name), stages.of(name)) },
     ]),
   );
+}
+
+/**
+ * Staged rollouts are judged by their service deployment; so is a rolling one that has vanished from
+ * DescribeServices, which alone cannot tell a finished rollback from a takeover by someone else.
+ */
+function needsServiceDeployment(service: Service | undefined, tracked: TrackedDeployment): boolean {
+  if (!service) return false;
+  return isStagedStrategy(service) || !service.deployments?.some((d) => d.id === tracked.deploymentId);
 }
 
 function describedBy(

@@ -327,3 +327,47 @@ describe('trackRollouts with a staged strategy', () => {
     expect(logger.lines.filter((l) => /service-deployment API is unavailable/.test(l))).toHaveLength(1);
   });
 });
+
+describe('trackRollouts: a rolling deployment that vanished', () => {
+  test('is judged by its service deployment: a rollback to an older revision is not a takeover', async () => {
+    const OLDER = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:0';
+    const ecs = mockClient(ECSClient);
+    // ECS rolled back past our "previous" revision (it never completed) to the last one that did.
+    ecs
+      .on(DescribeServicesCommand)
+      .resolves({
+        services: [service([{ id: 'ecs-svc/0', status: 'PRIMARY', taskDefinition: OLDER }], withRollback)],
+      });
+    expect(
+      judge(service([{ id: 'ecs-svc/0', status: 'PRIMARY', taskDefinition: OLDER }], withRollback), tracked)
+        .verdict,
+    ).toBe('REPLACED');
+    const SD = 'arn:aws:ecs:us-east-1:123456789012:service-deployment/c/web/y';
+    ecs.on(ListServiceDeploymentsCommand).resolves({
+      serviceDeployments: [
+        { serviceDeploymentArn: SD, targetServiceRevisionArn: 'arn:…:service-revision/c/web/2' },
+      ],
+    });
+    ecs.on(DescribeServiceDeploymentsCommand).resolves({
+      serviceDeployments: [
+        {
+          serviceDeploymentArn: SD,
+          status: 'ROLLBACK_SUCCESSFUL',
+          statusReason: 'ECS deployment circuit breaker: tasks failed to start.',
+        },
+      ],
+    });
+    const clock = virtualClock();
+    const outcomes = await trackRollouts([tracked], {
+      ecs: ecs as unknown as ECSClient,
+      cluster: 'c',
+      deadline: clock.now() + 60_000,
+      logger: memoryLogger(),
+      clock,
+    });
+    expect(outcomes.get('web')).toMatchObject({
+      verdict: 'ROLLED_BACK',
+      reason: expect.stringMatching(/circuit breaker/),
+    });
+  });
+});
