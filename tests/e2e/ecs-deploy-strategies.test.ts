@@ -104,9 +104,7 @@ test.concurrent.each([
   expect(result).toMatchObject({ status: 'SUCCEEDED', strategy });
   expect(trafficSteps(result.stages)).toEqual(steps);
   for (const share of steps) {
-    expect(run.summary).toMatch(
-      new RegExp(`\\| [A-Z_]+ \\| \\+[\\d.]+ s \\| ${share}% \\|`),
-    );
+    expect(run.summary).toMatch(new RegExp(`\\| [A-Z_]+ \\| \\+[\\d.]+ s \\| ${share}% \\|`));
   }
 });
 
