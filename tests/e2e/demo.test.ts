@@ -18,7 +18,7 @@ test('the demo runs every step and catches the broken image', async () => {
     /^## Deploy validation — ✅ all \d+ checks passed$/m,
     /2 added, 1 changed, 1 removed, 0 unchanged — not applied: nothing was changed/,
     /2 added, 1 changed, 1 removed, 0 unchanged — applied; snapshot `[0-9a-f-]{36}`/,
-    /^## ECS deploy — ↩️ failed, rolled back by the circuit breaker$/m,
+    /^## ECS deploy — ↩️ failed, rolled back by ECS$/m,
     /^The step fails, as it should: SLW-ECS-011: /m,
   ]) {
     expect(stdout).toMatch(line);
