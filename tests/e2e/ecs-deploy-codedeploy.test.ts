@@ -10,7 +10,7 @@ import {
 import { ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { runAction } from '../helpers/action';
-import { createStableService, describeService, ecsClient, REGISTRY } from '../helpers/ecs';
+import { createStableService, describeService, ecsClient, REGISTRY, writeAppSpecFile } from '../helpers/ecs';
 
 let sandbox: Sandbox;
 let ecs: ECSClient;
@@ -107,24 +107,7 @@ test.concurrent(
   'an AppSpec file with a failing hook: HOOK_EXECUTION_FAILURE named as the cause',
   async () => {
     const before = await codeDeployService('hooked');
-    const dir = await mkdtemp(join(tmpdir(), 'appspec-'));
-    const path = join(dir, 'appspec.yaml');
-    await writeFile(
-      path,
-      [
-        'version: 0.0',
-        'Resources:',
-        '  - TargetService:',
-        '      Type: AWS::ECS::Service',
-        '      Properties:',
-        '        TaskDefinition: <TASK_DEFINITION>',
-        '        LoadBalancerInfo:',
-        '          ContainerName: app',
-        '          ContainerPort: 8000',
-        'Hooks:',
-        `  - AfterAllowTestTraffic: ${lambda('smoke-fail')}`,
-      ].join('\n'),
-    );
+    const path = await writeAppSpecFile(lambda('smoke-fail'));
     const run = await deploy({
       services: 'hooked',
       images: `app=${REGISTRY}/hooked:v2`,

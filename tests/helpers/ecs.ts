@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateServiceCommand,
   DescribeServicesCommand,
@@ -109,4 +112,24 @@ export async function createStableService(
 
 export async function describeService(ecs: ECSClient, cluster: string, name: string) {
   return (await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services?.[0];
+}
+
+/** An ECS AppSpec file (YAML) for container app:8000 with one AfterAllowTestTraffic hook; returns its path. */
+export async function writeAppSpecFile(hookLambdaArn: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'appspec-')), 'appspec.yaml');
+  const lines = [
+    'version: 0.0',
+    'Resources:',
+    '  - TargetService:',
+    '      Type: AWS::ECS::Service',
+    '      Properties:',
+    '        TaskDefinition: <TASK_DEFINITION>',
+    '        LoadBalancerInfo:',
+    '          ContainerName: app',
+    '          ContainerPort: 8000',
+    'Hooks:',
+    `  - AfterAllowTestTraffic: ${hookLambdaArn}`,
+  ];
+  await writeFile(path, lines.join('\n'));
+  return path;
 }

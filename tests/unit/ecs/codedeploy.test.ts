@@ -1,6 +1,3 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CodeDeployClient,
   DeploymentGroupDoesNotExistException,
@@ -14,6 +11,7 @@ import {
   judgeCodeDeployment,
   renderAppSpec,
 } from '@slipway/ecs';
+import { writeAppSpecFile } from '../../helpers/ecs';
 
 const NEW = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7';
 const service = {
@@ -41,24 +39,7 @@ describe('AppSpec', () => {
   });
 
   test('a YAML file keeps its hooks and gets the new revision', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'appspec-'));
-    const path = join(dir, 'appspec.yaml');
-    await writeFile(
-      path,
-      [
-        'version: 0.0',
-        'Resources:',
-        '  - TargetService:',
-        '      Type: AWS::ECS::Service',
-        '      Properties:',
-        '        TaskDefinition: <TASK_DEFINITION>',
-        '        LoadBalancerInfo:',
-        '          ContainerName: app',
-        '          ContainerPort: 8000',
-        'Hooks:',
-        '  - AfterAllowTestTraffic: arn:aws:lambda:us-east-1:123456789012:function:smoke',
-      ].join('\n'),
-    );
+    const path = await writeAppSpecFile('arn:aws:lambda:us-east-1:123456789012:function:smoke');
     const rendered = JSON.parse(await appSpecFor(service, NEW, path));
     expect(rendered.Resources[0].TargetService.Properties.TaskDefinition).toBe(NEW);
     expect(rendered.Hooks).toEqual([
