@@ -8,6 +8,7 @@ import {
   DeploymentController,
   ECSClient,
   LoadBalancer,
+  Service,
   RegisterTaskDefinitionCommand,
   RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
@@ -132,4 +133,26 @@ export async function writeAppSpecFile(hookLambdaArn: string): Promise<string> {
   ];
   await writeFile(path, lines.join('\n'));
   return path;
+}
+
+/** A one-container Fargate task definition (app on port 3000), registered; returns its ARN. */
+export async function registerApp(ecs: ECSClient, family: string, image: string): Promise<string> {
+  const response = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
+    }),
+  );
+  return response.taskDefinition?.taskDefinitionArn ?? '';
+}
+
+/** The service, which must exist (default cluster unless named). */
+export async function requireService(ecs: ECSClient, name: string, cluster?: string): Promise<Service> {
+  const service = (await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services?.[0];
+  if (!service) throw new Error(`service ${name} missing`);
+  return service;
 }

@@ -15,10 +15,8 @@ import {
 import {
   CreateServiceCommand,
   DescribeServiceDeploymentsCommand,
-  DescribeServicesCommand,
   ECSClient,
   ListServiceDeploymentsCommand,
-  RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
   type Service,
   type ServiceDeployment,
@@ -26,6 +24,7 @@ import {
 import { startSandbox, type Sandbox } from '@slipway/sandbox';
 import { stringify } from 'yaml';
 import { eventually } from '../helpers/ports';
+import { registerApp, requireService } from '../helpers/ecs';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const region = 'eu-central-1';
@@ -49,25 +48,8 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-async function register(family: string, image: string): Promise<string> {
-  const response = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family,
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
-    }),
-  );
-  return response.taskDefinition?.taskDefinitionArn ?? '';
-}
-
-async function describeService(name: string): Promise<Service> {
-  const service = (await ecs.send(new DescribeServicesCommand({ services: [name] }))).services?.[0];
-  if (!service) throw new Error(`service ${name} missing`);
-  return service;
-}
+const register = (family: string, image: string) => registerApp(ecs, family, image);
+const describeService = (name: string) => requireService(ecs, name);
 
 /** Settled: one deployment, COMPLETED, all of its tasks running. */
 const settledOn = (taskDefinition: string) => (s: Service) =>

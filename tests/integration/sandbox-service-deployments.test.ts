@@ -1,17 +1,15 @@
 import {
   CreateServiceCommand,
   DescribeServiceDeploymentsCommand,
-  DescribeServicesCommand,
   ECSClient,
   ListServiceDeploymentsCommand,
-  RegisterTaskDefinitionCommand,
   ServiceNotFoundException,
   UpdateServiceCommand,
-  type Service,
   type ServiceDeploymentBrief,
 } from '@aws-sdk/client-ecs';
 import { startSandbox, type Sandbox } from '@slipway/sandbox';
 import { eventually } from '../helpers/ports';
+import { registerApp, requireService } from '../helpers/ecs';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const PREFIX = 'arn:aws:ecs:eu-central-1:123456789012';
@@ -29,25 +27,8 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-async function register(family: string, image: string): Promise<string> {
-  const response = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family,
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
-    }),
-  );
-  return response.taskDefinition?.taskDefinitionArn ?? '';
-}
-
-async function describeService(name: string): Promise<Service> {
-  const service = (await ecs.send(new DescribeServicesCommand({ services: [name] }))).services?.[0];
-  if (!service) throw new Error(`service ${name} missing`);
-  return service;
-}
+const register = (family: string, image: string) => registerApp(ecs, family, image);
+const describeService = (name: string) => requireService(ecs, name);
 
 async function list(service: string): Promise<ServiceDeploymentBrief[]> {
   return (await ecs.send(new ListServiceDeploymentsCommand({ service }))).serviceDeployments ?? [];

@@ -218,6 +218,18 @@ describe('trackRollouts', () => {
   });
 });
 
+/** Follows `tracked` on a virtual clock, a minute's deadline, against the mocked ECS. */
+function track(ecs: ReturnType<typeof mockClient>, logger = memoryLogger()) {
+  const clock = virtualClock();
+  return trackRollouts([tracked], {
+    ecs: ecs as unknown as ECSClient,
+    cluster: 'c',
+    deadline: clock.now() + 60_000,
+    logger,
+    clock,
+  });
+}
+
 describe('judgeServiceDeployment', () => {
   test.each<[string, ServiceDeployment, string | undefined, RegExp]>([
     ['SUCCESSFUL', { status: 'SUCCESSFUL' }, 'SUCCEEDED', /SUCCESSFUL/],
@@ -288,14 +300,7 @@ describe('trackRollouts with a staged strategy', () => {
       .resolves({
         serviceDeployments: [{ serviceDeploymentArn: SD, status: 'SUCCESSFUL', lifecycleStage: 'CLEAN_UP' }],
       });
-    const clock = virtualClock();
-    const outcomes = await trackRollouts([tracked], {
-      ecs: ecs as unknown as ECSClient,
-      cluster: 'c',
-      deadline: clock.now() + 60_000,
-      logger: memoryLogger(),
-      clock,
-    });
+    const outcomes = await track(ecs);
     const outcome = outcomes.get('web')!;
     expect(outcome.verdict).toBe('SUCCEEDED');
     expect(outcome.strategy).toBe('BLUE_GREEN');
@@ -314,14 +319,7 @@ describe('trackRollouts with a staged strategy', () => {
     const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
     ecs.on(ListServiceDeploymentsCommand).rejects(denied);
     const logger = memoryLogger();
-    const clock = virtualClock();
-    const outcomes = await trackRollouts([tracked], {
-      ecs: ecs as unknown as ECSClient,
-      cluster: 'c',
-      deadline: clock.now() + 60_000,
-      logger,
-      clock,
-    });
+    const outcomes = await track(ecs, logger);
     expect(outcomes.get('web')?.verdict).toBe('SUCCEEDED');
     expect(ecs.commandCalls(ListServiceDeploymentsCommand)).toHaveLength(1);
     expect(logger.lines.filter((l) => /service-deployment API is unavailable/.test(l))).toHaveLength(1);
@@ -333,11 +331,9 @@ describe('trackRollouts: a rolling deployment that vanished', () => {
     const OLDER = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:0';
     const ecs = mockClient(ECSClient);
     // ECS rolled back past our "previous" revision (it never completed) to the last one that did.
-    ecs
-      .on(DescribeServicesCommand)
-      .resolves({
-        services: [service([{ id: 'ecs-svc/0', status: 'PRIMARY', taskDefinition: OLDER }], withRollback)],
-      });
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [service([{ id: 'ecs-svc/0', status: 'PRIMARY', taskDefinition: OLDER }], withRollback)],
+    });
     expect(
       judge(service([{ id: 'ecs-svc/0', status: 'PRIMARY', taskDefinition: OLDER }], withRollback), tracked)
         .verdict,
@@ -357,14 +353,7 @@ describe('trackRollouts: a rolling deployment that vanished', () => {
         },
       ],
     });
-    const clock = virtualClock();
-    const outcomes = await trackRollouts([tracked], {
-      ecs: ecs as unknown as ECSClient,
-      cluster: 'c',
-      deadline: clock.now() + 60_000,
-      logger: memoryLogger(),
-      clock,
-    });
+    const outcomes = await track(ecs);
     expect(outcomes.get('web')).toMatchObject({
       verdict: 'ROLLED_BACK',
       reason: expect.stringMatching(/circuit breaker/),
