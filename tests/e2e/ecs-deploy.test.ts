@@ -1,6 +1,6 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   DescribeTaskDefinitionCommand,
   ECSClient,
@@ -83,6 +83,15 @@ test.concurrent.each([
     expect(run.summary).toMatch(/\*\*Remedy:\*\*/);
     expect(run.summary).toMatch(/Stop code/);
     expect(run.summary).toMatch(/circuit breaker/i);
+    expect(run.summary).toMatch(/Service events since the deploy began/);
+    expect(run.summary).toMatch(/deployment failed: tasks failed to start/);
+    // The annotation alone explains the failure: the stopped task and the latest events.
+    const annotation = decodeURIComponent(run.errors[0]!.replace(/%0A/g, '\n'));
+    expect(annotation).toMatch(/\nStopped task \w+: \w+ — /);
+    expect(annotation).toContain(`\nLatest service events:\n`);
+    expect(annotation).toContain(`(service ${name})`);
+    expect(run.outputs['previous-task-definition-arn']).toBe(before);
+    expect(run.outputs['task-definition-arn']).toMatch(new RegExp(`task-definition/${name}:2$`));
     // ECS's service-deployment API: our service deployment, rolling (or rolled) back, and what the
     // breaker counted against its threshold.
     expect(run.summary).toMatch(/\*\*Service deployment:\*\* `ROLLBACK_(IN_PROGRESS|SUCCESSFUL)`/);
@@ -109,6 +118,9 @@ test('a crash leaves its log tail and stop details in the summary', async () => 
   expect(run.summary).toMatch(/EssentialContainerExited/);
   expect(run.summary).toMatch(/Log tail of task/);
   expect(run.summary).toMatch(/app: exit 1/);
+  const annotation = decodeURIComponent(run.errors[0]!.replace(/%0A/g, '\n'));
+  expect(annotation).toMatch(/EssentialContainerExited — .*app: exit 1/);
+  expect(annotation).toMatch(/\nLog tail:\n[^]* {2}fatal: could not connect to the database/);
 });
 
 test('without a circuit breaker, failed tasks fail the deployment and we roll back ourselves', async () => {
@@ -136,10 +148,14 @@ test('rollback-on-failure: false leaves the failed revision deployed', async () 
 });
 
 test('a slow starter succeeds within its timeout', async () => {
-  await service('slow');
+  const before = await service('slow');
   const run = await deploy({ services: 'slow', images: `app=${REGISTRY}/slow:slow-v2` });
   expect(run.exitCode).toBe(0);
   expect(run.outputs.status).toBe('SUCCEEDED');
+  expect(run.outputs['previous-task-definition-arn']).toBe(before);
+  expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\/\d+$/);
+  expect(await liveTaskDefinition('slow')).toBe(run.outputs['task-definition-arn']);
+  expect(run.summary).toMatch(/\| slow \| 1 → 2 \|.*\| ✅ succeeded \|/);
 });
 
 test('a timeout is a failure with a rollback', async () => {
@@ -152,6 +168,8 @@ test('a timeout is a failure with a rollback', async () => {
   expect(run.exitCode).toBe(1);
   expect(run.outputs.status).toBe('TIMED_OUT');
   expect(run.errors[0]).toContain('title=SLW-ECS-013');
+  expect(run.errors[0]).toMatch(/did not become healthy before the timeout/);
+  expect(run.summary).toMatch(/\*\*Cause:\*\* Tasks did not become healthy before the timeout/);
   expect(await liveTaskDefinition('too-slow')).toBe(before);
 });
 
@@ -216,10 +234,13 @@ test('an existing revision deploys as it is (promotion and rollback), and keep-r
 
 describe('bad input: a clear error, exit 1, nothing registered or updated', () => {
   let badFile: string;
+  let badYamlFile: string;
   beforeAll(async () => {
     await service('guarded');
     badFile = join(await mkdtemp(join(tmpdir(), 'slipway-e2e-')), 'broken.json');
     await writeFile(badFile, '{"family": "guarded", ');
+    badYamlFile = join(dirname(badFile), 'broken.yaml');
+    await writeFile(badYamlFile, 'family: [unclosed\n');
   });
 
   test.each<[string, Record<string, string>, string, RegExp]>([
@@ -236,6 +257,7 @@ describe('bad input: a clear error, exit 1, nothing registered or updated', () =
       /container "web".*containers: app, sidecar/,
     ],
     ['bad JSON', { services: 'guarded', 'task-definition': '__BAD__' }, 'SLW-ECS-003', /not valid JSON/],
+    ['bad YAML', { services: 'guarded', 'task-definition': '__BAD_YAML__' }, 'SLW-ECS-003', /not valid YAML/],
     [
       'negative timeout',
       { services: 'guarded', images: 'app=x:1', timeout: '-5' },
@@ -269,7 +291,10 @@ describe('bad input: a clear error, exit 1, nothing registered or updated', () =
   ])('%s', async (_name, inputs, code, message) => {
     sandbox.resetCalls();
     const withFile = Object.fromEntries(
-      Object.entries(inputs).map(([k, v]) => [k, v === '__BAD__' ? badFile : v]),
+      Object.entries(inputs).map(([k, v]) => [
+        k,
+        v === '__BAD__' ? badFile : v === '__BAD_YAML__' ? badYamlFile : v,
+      ]),
     );
     const run = await deploy(withFile);
     expect(run.exitCode).toBe(1);

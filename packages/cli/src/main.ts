@@ -28,7 +28,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return run.exitCode;
   } catch (error) {
     if (!(error instanceof SlipwayError)) throw error;
-    process.stderr.write(`✖ ${error.code}: ${error.message}${error.remedy ? ` ${error.remedy}` : ''}\n`);
+    process.stderr.write(`✖ ${error.describe()}\n`);
     return 1;
   }
 }

@@ -1,5 +1,6 @@
 import { SlipwayError, Summary } from '@slipway/kit';
 import { DeployResult, ServiceResult, errorCodeFor, failedStatuses } from './deploy';
+import { Diagnosis } from './diagnose';
 import { ServiceDeploymentFacts } from './service-deployments';
 import { oneOffFailure } from './one-off';
 import { PreviewResult } from './preview';
@@ -152,8 +153,26 @@ export function deployFailure(result: DeployResult): SlipwayError | undefined {
   return new SlipwayError(
     rollbackFailed ? ECS.ROLLBACK_FAILED : errorCodeFor[failed.status]!,
     `Service "${failed.service}" ${failed.status}: ${failed.reason.replace(/\.$/, '')}.${cause ? ` ${cause.title}` : ''}${rollback}`,
-    { remedy: cause?.remedy },
+    { remedy: cause?.remedy, evidence: failed.diagnosis && evidenceOf(failed.diagnosis) },
   );
+}
+
+/** The diagnosis in brief for the error annotation: the first stopped task, its log tail, the latest events. */
+function evidenceOf(diagnosis: Diagnosis): string[] {
+  const lines: string[] = [];
+  const task = diagnosis.stoppedTasks[0];
+  if (task) {
+    const exits = task.containers.map(
+      (c) => `${c.name}: exit ${c.exitCode ?? '—'}${c.reason ? ` (${c.reason})` : ''}`,
+    );
+    lines.push(
+      `Stopped task ${task.taskId}: ${task.stopCode ?? 'no stop code'} — ${task.stoppedReason ?? ''}; ${exits.join('; ')}`,
+    );
+    if (task.logTail.length) lines.push('Log tail:', ...task.logTail.slice(-5).map((l) => `  ${l}`));
+  }
+  if (diagnosis.events.length)
+    lines.push('Latest service events:', ...diagnosis.events.slice(-3).map((e) => `  ${e}`));
+  return lines;
 }
 
 export function previewOutputs(result: PreviewResult): Record<string, string> {

@@ -2,17 +2,25 @@
 export class SlipwayError extends Error {
   readonly code: string;
   readonly remedy?: string;
+  /** What was observed, shown under the message so the annotation alone explains the failure. */
+  readonly evidence: readonly string[];
 
-  constructor(code: string, message: string, options: { remedy?: string; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { remedy?: string; evidence?: readonly string[]; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.remedy = options.remedy;
+    this.evidence = options.evidence ?? [];
   }
 
-  /** The one-line form shown in annotations and logs. */
+  /** The form shown in annotations and logs: code, message and remedy, then any evidence lines. */
   describe(): string {
-    return `${this.code}: ${this.message}${this.remedy ? ` ${this.remedy}` : ''}`;
+    const line = `${this.code}: ${this.message}${this.remedy ? ` ${this.remedy}` : ''}`;
+    return [line, ...this.evidence].join('\n');
   }
 }
 

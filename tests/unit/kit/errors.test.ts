@@ -16,6 +16,11 @@ describe('SlipwayError', () => {
   test.each([
     ['with a remedy', { remedy: 'Set it.' }, 'SLW-X-002: It is unset. Set it.'],
     ['without a remedy', {}, 'SLW-X-002: It is unset.'],
+    [
+      'with evidence, under the remedy',
+      { remedy: 'Set it.', evidence: ['seen: a', 'seen: b'] },
+      'SLW-X-002: It is unset. Set it.\nseen: a\nseen: b',
+    ],
   ])('describe() %s', (_label, options, expected) => {
     expect(new SlipwayError('SLW-X-002', 'It is unset.', options).describe()).toBe(expected);
   });
