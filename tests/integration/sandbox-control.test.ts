@@ -65,6 +65,17 @@ describe('sandbox faults and counters', () => {
     expect(sandbox.calls()).toEqual({ ListClusters: 4 });
   });
 
+  it('keeps the order of the calls since the last reset', async () => {
+    const ecs = ecsClient();
+    sandbox.resetCalls();
+    await ecs.send(new ListClustersCommand({}));
+    await ecs.send(new CreateClusterCommand({ clusterName: 'ordered' }));
+    await ecs.send(new ListClustersCommand({}));
+    expect(sandbox.callSequence()).toEqual(['ListClusters', 'CreateCluster', 'ListClusters']);
+    sandbox.resetCalls();
+    expect(sandbox.callSequence()).toEqual([]);
+  });
+
   it('fails a request before processing it, so retrying is safe', async () => {
     const ecs = ecsClient();
     sandbox.setFaults({ throttleRate: 1, operations: ['CreateCluster'] });

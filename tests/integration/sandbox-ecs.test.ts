@@ -7,10 +7,14 @@ import {
   ECSClient,
   InvalidParameterException,
   ListClustersCommand,
+  ListTagsForResourceCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  ResourceNotFoundException,
   ServiceNotFoundException,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateServiceCommand,
   type ContainerDefinition,
   type Service,
@@ -71,6 +75,46 @@ const messages = (service: Service) => (service.events ?? []).map((e) => e.messa
 const idOf = (arn: string | undefined) => arn?.split('/').pop();
 
 describe('sandbox ECS API through the AWS SDK', () => {
+  it('tags services and task definitions: TagResource merges by key, UntagResource removes, bad ARNs are refused', async () => {
+    const taskDefinition = await register('tagged', 'repo/tagged:1');
+    const service = await ecs.send(
+      new CreateServiceCommand({
+        serviceName: 'tagged',
+        taskDefinition,
+        desiredCount: 0,
+        launchType: 'FARGATE',
+      }),
+    );
+    const tagsOf = async (resourceArn: string) =>
+      (await ecs.send(new ListTagsForResourceCommand({ resourceArn }))).tags;
+
+    for (const arn of [taskDefinition, service.service!.serviceArn!]) {
+      await ecs.send(
+        new TagResourceCommand({
+          resourceArn: arn,
+          tags: [
+            { key: 'team', value: 'a' },
+            { key: 'pr', value: '7' },
+          ],
+        }),
+      );
+      await ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: 'team', value: 'b' }] }));
+      expect(await tagsOf(arn)).toEqual([
+        { key: 'pr', value: '7' },
+        { key: 'team', value: 'b' },
+      ]);
+      await ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ['pr'] }));
+      expect(await tagsOf(arn)).toEqual([{ key: 'team', value: 'b' }]);
+    }
+
+    await expect(
+      ecs.send(new TagResourceCommand({ resourceArn: 'not-an-arn', tags: [{ key: 'k', value: 'v' }] })),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(
+      tagsOf('arn:aws:ecs:eu-central-1:123456789012:service/default/ghost'),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
   it('registers a task definition and describes it back with the describe-only fields', async () => {
     const registered = await ecs.send(
       new RegisterTaskDefinitionCommand({

@@ -79,16 +79,26 @@ export function validateFaults(input: unknown): FaultOptions {
 
 export class CallCounter {
   private counts: Record<string, number> = {};
+  private order: string[] = [];
 
   count(operation: string): void {
     this.counts[operation] = (this.counts[operation] ?? 0) + 1;
+    // A long-lived sandbox (`slipway sandbox`) must not grow without bound.
+    if (this.order.push(operation) > MAX_SEQUENCE) this.order.shift();
   }
 
   snapshot(): Record<string, number> {
     return { ...this.counts };
   }
 
+  sequence(): string[] {
+    return [...this.order];
+  }
+
   reset(): void {
     this.counts = {};
+    this.order = [];
   }
 }
+
+const MAX_SEQUENCE = 100_000;

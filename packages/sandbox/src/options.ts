@@ -41,6 +41,8 @@ export interface Sandbox {
   setScenario(image: string, scenario: ScenarioName): void;
   setFaults(faults: FaultOptions): void;
   calls(): Record<string, number>;
+  /** The operations called since the last reset, in the order they arrived. */
+  callSequence(): string[];
   resetCalls(): void;
   marks(): DeploymentMark[];
   stop(): Promise<void>;

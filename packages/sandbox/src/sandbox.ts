@@ -18,6 +18,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setScenario: (image, scenario) => aws.setScenario(image, scenario),
     setFaults: (input) => faults.configure(input),
     calls: () => calls.snapshot(),
+    callSequence: () => calls.sequence(),
     resetCalls: () => calls.reset(),
     marks: () => aws.marks(),
   };
