@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 
 const ncc = createRequire(import.meta.url)('@vercel/ncc');
 const only = process.argv[2];
+const droppedAssets = new Set(['pagent.exe']);
 const out = process.env.SLIPWAY_DIST_DIR ?? 'dist';
 const entries = [
   ...readdirSync('actions')
@@ -27,8 +28,12 @@ for (const [action, entry] of entries.filter(([name]) => !only || name === only)
     console.error(`${action}: ${String(error.message ?? error).slice(0, 2000)}`);
     process.exit(1);
   });
-  const native = Object.keys(assets).filter((file) => file.endsWith('.node'));
-  if (native.length) throw new Error(`${action}: the bundle would need native files: ${native.join(', ')}`);
+  // A bundle is pure JS: index.js and its licence file. ssh2 carries a Windows Pageant helper we never
+  // run (keys are passed to ssh2 directly, never through an agent), so it is left out.
+  for (const file of Object.keys(assets).filter((file) => droppedAssets.has(file))) delete assets[file];
+  const foreign = Object.keys(assets).filter((file) => file !== 'licenses.txt');
+  if (foreign.length)
+    throw new Error(`${action}: the bundle would need files besides index.js: ${foreign.join(', ')}`);
   const dir = join(out, action);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

@@ -17,8 +17,13 @@ test('every committed dist/<action> bundle matches a fresh build of the sources'
     });
     const actions = await readdir(fresh);
     expect(actions.length).toBeGreaterThan(0);
+    // Nothing committed that a build no longer makes: a removed action or a dropped asset.
+    expect((await readdir(join(root, 'dist'))).sort()).toEqual(actions.sort());
     for (const action of actions) {
-      for (const file of await readdir(join(fresh, action))) {
+      const files = await readdir(join(fresh, action));
+      expect(files.sort()).toEqual(['index.js', 'licenses.txt']);
+      expect((await readdir(join(root, 'dist', action))).sort()).toEqual(files);
+      for (const file of files) {
         const committed = await readFile(join(root, 'dist', action, file), 'utf8').catch(() => 'missing');
         const built = await readFile(join(fresh, action, file), 'utf8');
         if (committed !== built)
