@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const { context } = github;
   const registries: string[] = [];
   const published = await publish(request, {
-    ecr: () => awsClient(ECRClient, { region: request.region }),
+    ecr: (region) => awsClient(ECRClient, { region }),
     git: {
       eventName: context.eventName,
       sha: context.sha,

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { access, constants, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, waitForPortClosed, waitUntil } from './ports';
 
 /** Debian's docker-registry (the CNCF distribution registry) on loopback, and a podman-backed `docker`. */
@@ -11,7 +12,35 @@ export interface LocalRegistry {
   log(): string;
   /** Environment for a process that builds with podman's docker CLI and pushes here over plain HTTP. */
   builderEnv: Record<string, string>;
+  /** The `docker` the builder env runs: Debian's podman-docker when installed, else a symlink to podman. */
+  docker: DockerCli;
   stop(): Promise<void>;
+}
+
+export interface DockerCli {
+  path: string;
+  via: 'podman-docker' | 'podman symlink';
+}
+
+/**
+ * The first `docker` on PATH that is podman in disguise (`docker --version` says "podman version …", as
+ * podman-docker's does), skipping a Docker CLI with no engine behind it.
+ */
+export async function findPodmanDocker(path = process.env.PATH ?? ''): Promise<string | undefined> {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, 'docker');
+    const runnable = await access(candidate, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (!runnable) continue;
+    const version = await promisify(execFile)(candidate, ['--version'], { timeout: 10_000 }).then(
+      ({ stdout }) => stdout,
+      () => '',
+    );
+    if (/podman/i.test(version)) return candidate;
+  }
+  return undefined;
 }
 
 export async function startRegistry(): Promise<LocalRegistry> {
@@ -39,10 +68,14 @@ export async function startRegistry(): Promise<LocalRegistry> {
   });
 
   // podman, isolated: its own storage, our registry trusted over HTTP, and `docker` meaning podman
-  // even where a Docker CLI without an engine comes first on PATH.
+  // (podman-docker's CLI, else podman itself) even where a Docker CLI without an engine comes first.
   const bin = join(dir, 'bin');
   await mkdir(bin);
-  await symlink('/usr/bin/podman', join(bin, 'docker'));
+  const podmanDocker = await findPodmanDocker();
+  const docker: DockerCli = podmanDocker
+    ? { path: podmanDocker, via: 'podman-docker' }
+    : { path: '/usr/bin/podman', via: 'podman symlink' };
+  await symlink(docker.path, join(bin, 'docker'));
   await writeFile(join(dir, 'registries.conf'), `[[registry]]\nlocation = "${host}"\ninsecure = true\n`);
   await writeFile(
     join(dir, 'storage.conf'),
@@ -60,6 +93,7 @@ export async function startRegistry(): Promise<LocalRegistry> {
     host,
     log: () => log,
     builderEnv,
+    docker,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

@@ -1,4 +1,5 @@
 import {
+  DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetLifecyclePolicyCommand,
@@ -12,25 +13,42 @@ import { MotoServer, startMoto } from '../helpers/moto';
 let moto: MotoServer;
 let ecr: ECRClient;
 let calls: string[];
+let regions: Set<string>;
+const clients = new Map<string, ECRClient>();
 const SHA = '1234567abcdef1234567abcdef1234567abcdef0';
+const JOB_REGION = 'us-east-1';
+
+/** A moto client for one region that records every call (and the region it went to). */
+function ecrIn(region: string): ECRClient {
+  let client = clients.get(region);
+  if (!client) {
+    client = new ECRClient({
+      region,
+      endpoint: moto.url,
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    });
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        calls.push(context.commandName!.replace(/Command$/, ''));
+        regions.add(region);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    clients.set(region, client);
+  }
+  return client;
+}
 
 beforeAll(async () => {
   moto = await startMoto();
-  ecr = new ECRClient({
-    region: 'us-east-1',
-    endpoint: moto.url,
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
-  ecr.middlewareStack.add(
-    (next, context) => (args) => {
-      calls.push(context.commandName!.replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
+  ecr = ecrIn(JOB_REGION);
 });
 afterAll(() => moto?.stop());
-beforeEach(() => (calls = []));
+beforeEach(() => {
+  calls = [];
+  regions = new Set();
+});
 
 /** A pushed image, as far as ECR's API can tell: a manifest under a tag. */
 function manifest(seed: string): string {
@@ -61,7 +79,8 @@ const request = (r: Partial<PublishRequest>): PublishRequest => ({
   ...r,
 });
 const context = (ref = 'refs/heads/main') => ({
-  ecr: () => ecr,
+  // As the action does: the registry's region when publish names one, else the job's.
+  ecr: (region?: string) => ecrIn(region ?? JOB_REGION),
   git: { eventName: 'push', sha: SHA, ref },
   secrets: new Secrets(),
   logger: memoryLogger(),
@@ -164,4 +183,99 @@ test('an IMMUTABLE repository keeps fixed tags, refuses to move one, and never t
       context(),
     ),
   ).rejects.toMatchObject({ code: 'SLW-ECR-006' });
+});
+
+describe('a registry in another account and region', () => {
+  const FAR = '111111111111.dkr.ecr.eu-west-1.amazonaws.com';
+  const inRegion = async (region: string, registryId?: string) =>
+    (await ecrIn(region).send(new DescribeRepositoriesCommand({ registryId }))).repositories!.map(
+      (r) => r.repositoryUri,
+    );
+
+  test('the repository is created, read and tagged where the host says, not in the job’s region', async () => {
+    // Nothing to promote yet: the step still ensures the repository first, and must do it in eu-west-1.
+    await expect(
+      publish(request({ repository: 'far/app', registry: FAR, promoteFrom: 'sha-1234567' }), context()),
+    ).rejects.toMatchObject({ code: 'SLW-ECR-007' });
+    expect(calls).toEqual(['DescribeRepositories', 'CreateRepository', 'BatchGetImage']);
+    expect([...regions]).toEqual(['eu-west-1']);
+    expect(await inRegion('eu-west-1', '111111111111')).toContain(`${FAR}/far/app`);
+    expect((await inRegion(JOB_REGION)).filter((uri) => uri!.endsWith('/far/app'))).toEqual([]);
+
+    await ecrIn('eu-west-1').send(
+      new PutImageCommand({
+        registryId: '111111111111',
+        repositoryName: 'far/app',
+        imageManifest: manifest('e'),
+        imageTag: 'sha-1234567',
+      }),
+    );
+    calls = [];
+    regions = new Set();
+    const published = await publish(request({ repository: 'far/app', registry: FAR }), context());
+    expect(published.result).toBe('retagged');
+    expect(published.imageUri).toMatch(new RegExp(`^${FAR.replace(/\./g, '\\.')}/far/app@sha256:`));
+    expect([...regions]).toEqual(['eu-west-1']);
+  });
+
+  test.each([
+    ['registry-id', { registryId: '222222222222' }, /"registry-id": "222222222222" contradicts "registry"/],
+    ['region', { region: 'us-east-1' }, /"region": "us-east-1" contradicts "registry"/],
+  ])('a %s that contradicts the host is refused before any ECR call', async (_input, extra, message) => {
+    const refused = publish(request({ repository: 'far/other', registry: FAR, ...extra }), context());
+    await expect(refused).rejects.toMatchObject({
+      code: 'SLW-ECR-014',
+      message: expect.stringMatching(message),
+    });
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('promotion from another repository in the same registry', () => {
+  const LAYER_CALLS = [
+    'GetAuthorizationToken',
+    'BatchCheckLayerAvailability',
+    'InitiateLayerUpload',
+    'UploadLayerPart',
+    'CompleteLayerUpload',
+  ];
+
+  test('team/other:<tag> becomes team/app’s image by manifest: no login, no layer upload', async () => {
+    await ensureRepository(ecr, { name: 'team/other', mutability: 'MUTABLE' }, memoryLogger());
+    await ecr.send(
+      new PutImageCommand({ repositoryName: 'team/other', imageManifest: manifest('9'), imageTag: 'rc-4' }),
+    );
+    await ensureRepository(ecr, { name: 'team/app', mutability: 'MUTABLE' }, memoryLogger());
+    calls = [];
+
+    const promoted = await publish(
+      request({ repository: 'team/app', environment: 'production', promoteFrom: 'team/other:rc-4' }),
+      context(),
+    );
+
+    expect(promoted.result).toBe('retagged');
+    expect(promoted.tags).toEqual(['sha-1234567', 'main', 'production']);
+    // Target lookups, then the source, then one PutImage per tag; nothing else.
+    expect(calls).toEqual([
+      'DescribeRepositories',
+      'BatchGetImage',
+      'BatchGetImage',
+      'PutImage',
+      'PutImage',
+      'PutImage',
+    ]);
+    expect(calls.filter((c) => LAYER_CALLS.includes(c))).toEqual([]);
+
+    const source = await ecr.send(
+      new BatchGetImageCommand({ repositoryName: 'team/other', imageIds: [{ imageTag: 'rc-4' }] }),
+    );
+    expect(promoted.digest).toBe(source.images![0]!.imageId!.imageDigest);
+    const target = await ecr.send(new DescribeImagesCommand({ repositoryName: 'team/app' }));
+    expect(target.imageDetails?.map((i) => [i.imageDigest, [...(i.imageTags ?? [])].sort()])).toEqual([
+      [promoted.digest, ['main', 'production', 'sha-1234567']],
+    ]);
+    // The source keeps its tag, and only its tag.
+    const left = await ecr.send(new DescribeImagesCommand({ repositoryName: 'team/other' }));
+    expect(left.imageDetails?.map((i) => i.imageTags)).toEqual([['rc-4']]);
+  });
 });

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigurationError, INVALID_INPUT, InputSource, input, parseInputs } from '@slipway/kit';
 import { ECR } from './codes';
-import { PublishRequest } from './publish';
+import { PublishRequest, ecrTarget } from './publish';
 import { explicitTags } from './tags';
 
 export const PLATFORMS = [
@@ -114,7 +114,7 @@ export function readPublishRequest(source: InputSource, workspace: string): Publ
     }
   }
   const environment = i.environment;
-  return {
+  const request: PublishRequest = {
     repository: i.repository,
     environment,
     mutability: i['tag-mutability'] ?? (environment === 'production' ? 'IMMUTABLE' : 'MUTABLE'),
@@ -136,4 +136,7 @@ export function readPublishRequest(source: InputSource, workspace: string): Publ
     kmsKey: i['kms-key'],
     region: i.region,
   };
+  // publish resolves the target again; checking here fails a contradiction before any registry call.
+  ecrTarget(request);
+  return request;
 }

@@ -23,8 +23,11 @@ export interface PublishRequest {
 }
 
 export interface PublishContext {
-  /** Made only when ECR is used, so other registries need no AWS region or credentials. */
-  ecr: () => ECRClient;
+  /**
+   * Made only when ECR is used, so other registries need no AWS region or credentials. `region` is the
+   * registry's (from its host or the "region" input); undefined means the job's default region.
+   */
+  ecr: (region?: string) => ECRClient;
   git: GitContext;
   /** Where the source lives, for the OCI source label (e.g. https://github.com/org/app). */
   sourceUrl?: string;
@@ -51,6 +54,42 @@ export interface Published {
 }
 
 const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
+
+/** Where ECR calls go: undefined account or region means the credentials' account, the job's region. */
+export interface EcrTarget {
+  registryId?: string;
+  region?: string;
+}
+
+/**
+ * The ECR registry a request names, or undefined for another registry. An ECR host names its account and
+ * region, and both win over the job's: a repository is looked up and created where the images will be.
+ * "registry-id" or "region" saying otherwise is a contradiction we refuse rather than guess at.
+ */
+export function ecrTarget(
+  request: Pick<PublishRequest, 'registry' | 'registryId' | 'region'>,
+): EcrTarget | undefined {
+  if (!request.registry) return { registryId: request.registryId, region: request.region };
+  const host = ECR_HOST.exec(request.registry);
+  if (!host) return undefined;
+  const account = host[1]!;
+  const region = host[2]!;
+  for (const [input, given, named] of [
+    ['registry-id', request.registryId, account],
+    ['region', request.region, region],
+  ] as const) {
+    if (given && given !== named) {
+      throw new ConfigurationError(
+        ECR.REGISTRY_MISMATCH,
+        `Input "${input}": "${given}" contradicts "registry": ${request.registry} is ${input === 'region' ? 'in region' : 'owned by account'} ${named}.`,
+        {
+          remedy: `Leave "${input}" empty (the registry host decides), or give the host of the registry you mean.`,
+        },
+      );
+    }
+  }
+  return { registryId: account, region };
+}
 
 /**
  * Puts this commit's image in the repository under every planned tag, doing as little as possible:
@@ -148,10 +187,10 @@ export async function publish(request: PublishRequest, context: PublishContext):
 }
 
 async function openRepository(request: PublishRequest, context: PublishContext) {
-  const ecrHost = request.registry ? ECR_HOST.exec(request.registry) : undefined;
-  if (request.registry && !ecrHost) {
+  const target = ecrTarget(request);
+  if (!target) {
     return {
-      store: new DistributionStore(request.registry, context.fetcher) as ImageStore,
+      store: new DistributionStore(request.registry!, context.fetcher) as ImageStore,
       repositoryUri: `${request.registry}/${request.repository}`,
       immutable: request.mutability === 'IMMUTABLE',
       warnings: [] as string[],
@@ -159,8 +198,8 @@ async function openRepository(request: PublishRequest, context: PublishContext) 
       login: undefined,
     };
   }
-  const registryId = request.registryId ?? ecrHost?.[1];
-  const ecr = context.ecr();
+  const { registryId } = target;
+  const ecr = context.ecr(target.region);
   const ensured = await ensureRepository(
     ecr,
     {

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-docker-'));
   await writeFile(
     join(dir, 'docker'),
-    `#!/bin/sh\necho "$@" >> "${dir}/args"\ncat >> "${dir}/stdin"\necho "Login Succeeded"\n`,
+    `#!/bin/sh\necho "$@" >> "${dir}/args"\necho "docker $1" >> "${dir}/events"\ncat >> "${dir}/stdin"\necho "Login Succeeded"\n`,
   );
   await chmod(join(dir, 'docker'), 0o755);
   path = process.env.PATH;
@@ -37,12 +38,20 @@ test('the password is masked first and reaches docker on stdin only, for another
     ],
   });
   const masked: string[] = [];
-  const secrets = new Secrets((secret) => masked.push(secret));
+  // Masks and docker runs share one log, so its order is the order things happened in.
+  const secrets = new Secrets((secret) => {
+    masked.push(secret);
+    appendFileSync(join(dir, 'events'), `mask ${secret === password ? 'password' : 'other'}\n`);
+  });
   const logger = memoryLogger();
   const endpoint = await dockerLogin(new ECRClient({ region: 'us-east-1' }), '210987654321', secrets, logger);
 
   expect(endpoint).toBe('210987654321.dkr.ecr.us-east-1.amazonaws.com');
   expect(masked).toContain(password);
+  const events = (await readFile(join(dir, 'events'), 'utf8')).trim().split('\n');
+  expect(events.indexOf('mask password')).toBeGreaterThanOrEqual(0);
+  expect(events.indexOf('mask password')).toBeLessThan(events.indexOf('docker login'));
+  expect(events.filter((e) => e.startsWith('docker'))).toEqual(['docker login']);
   const args = await readFile(join(dir, 'args'), 'utf8');
   expect(args.trim()).toBe(
     'login --username AWS --password-stdin 210987654321.dkr.ecr.us-east-1.amazonaws.com',

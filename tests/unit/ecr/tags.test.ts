@@ -18,10 +18,10 @@ describe('the tag policy', () => {
       ['sha-0123456', 'feature-jira-12_x'],
     ],
     [
-      'push to staging with an environment',
-      { eventName: 'push', sha: SHA, ref: 'refs/heads/staging' },
+      'push to another branch deploying staging',
+      { eventName: 'push', sha: SHA, ref: 'refs/heads/develop' },
       'staging',
-      ['sha-0123456', 'staging'],
+      ['sha-0123456', 'develop', 'staging'],
     ],
     [
       'push to main deploying production',
