@@ -1,12 +1,18 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeVpcsCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import {
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
+  TargetTypeEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { runAction } from '../helpers/action';
@@ -16,6 +22,7 @@ import { MotoServer, startMoto } from '../helpers/moto';
 const CLUSTER = 'validate';
 const VERSION = 'abc123';
 const SECRET = 's3cr3t-token';
+const QUERY_SECRET = 'qu3ry-k3y';
 let sandbox: Sandbox;
 let ecs: ECSClient;
 let moto: MotoServer;
@@ -67,15 +74,17 @@ afterAll(async () => {
   await Promise.all([sandbox?.stop(), moto?.stop()]);
 });
 
-const validateDeploy = (inputs: Record<string, string>) =>
+const validateDeploy = (inputs: Record<string, string>, endpoint = sandbox.url) =>
   runAction(
     'validate-deploy',
     { timeout: '3', ...inputs },
-    { endpoint: sandbox.url, env: { AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: moto.url } },
+    { endpoint, env: { AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: moto.url } },
   );
 
-/** A Fargate-style target group in moto with two healthy ip targets. */
-async function healthyTargetGroup(name: string): Promise<string> {
+/** Clients of moto's ELBv2 and EC2, destroyed after `use`. */
+async function withMoto<T>(
+  use: (elb: ElasticLoadBalancingV2Client, ec2: EC2Client) => Promise<T>,
+): Promise<T> {
   const settings = {
     region: 'us-east-1',
     endpoint: moto.url,
@@ -83,26 +92,52 @@ async function healthyTargetGroup(name: string): Promise<string> {
   };
   const [elb, ec2] = [new ElasticLoadBalancingV2Client(settings), new EC2Client(settings)];
   try {
+    return await use(elb, ec2);
+  } finally {
+    elb.destroy();
+    ec2.destroy();
+  }
+}
+
+/** A target group in moto on port 8000 with these targets registered; returns its ARN. */
+function targetGroup(name: string, type: TargetTypeEnum, targets: string[]): Promise<string> {
+  return withMoto(async (elb, ec2) => {
     const vpc = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs![0]!.VpcId!;
     const created = await elb.send(
       new CreateTargetGroupCommand({
         Name: name,
         Protocol: 'HTTP',
         Port: 8000,
-        TargetType: 'ip',
+        TargetType: type,
         VpcId: vpc,
       }),
     );
     const arn = created.TargetGroups![0]!.TargetGroupArn!;
     await elb.send(
-      new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '10.0.1.5' }, { Id: '10.0.2.5' }] }),
+      new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: targets.map((Id) => ({ Id })) }),
     );
     return arn;
-  } finally {
-    elb.destroy();
-    ec2.destroy();
-  }
+  });
 }
+
+/** A Fargate-style target group with two healthy ip targets. */
+const healthyTargetGroup = (name: string) => targetGroup(name, 'ip', ['10.0.1.5', '10.0.2.5']);
+
+/** A target group of two instances, one of them stopped: moto reports it unused, Target.InvalidState. */
+async function halfDownTargetGroup(name: string): Promise<{ arn: string; down: string }> {
+  const [up, down] = await withMoto(async (_elb, ec2) => {
+    const launched = await ec2.send(
+      new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 2, MaxCount: 2 }),
+    );
+    return launched.Instances!.map((i) => i.InstanceId!);
+  });
+  const arn = await targetGroup(name, 'instance', [up!, down!]);
+  await withMoto((_elb, ec2) => ec2.send(new StopInstancesCommand({ InstanceIds: [down!] })));
+  return { arn, down: down! };
+}
+
+/** The service's own target group, as ECS knows it: the one the probe must find unasked. */
+const behind = (targetGroupArn: string) => [{ targetGroupArn, containerName: 'app', containerPort: 8000 }];
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** One row of the summary table; the observation as text, or as a pattern. */
@@ -117,15 +152,15 @@ const atApp = (inputs: Record<string, string>) =>
     Object.entries(inputs).map(([name, value]) => [name, value.replaceAll('__APP__', base)]),
   );
 
-test('a healthy service, its target group and its URL pass every check, moments after turning healthy', async () => {
-  const targetGroup = await healthyTargetGroup('web');
-  const arn = await createStableService(ecs, 'web', { cluster: CLUSTER });
+test('a healthy service, its own target group and its URL pass every check, moments after turning healthy', async () => {
+  const group = await healthyTargetGroup('web');
+  const arn = await createStableService(ecs, 'web', { cluster: CLUSTER, loadBalancers: behind(group) });
   const healthyAt = Date.now();
+  // No target-group-arns: the group comes from the service's loadBalancers.
   const run = await validateDeploy({
     cluster: CLUSTER,
     services: 'web',
     'task-definition-arn': arn,
-    'target-group-arns': targetGroup,
     urls: `${base}/healthy`,
     'json-expectations': `$.version == ${VERSION}\n$.status != down`,
     'latency-samples': '10',
@@ -162,12 +197,72 @@ test('a healthy service, its target group and its URL pass every check, moments 
   expect(run.summary).toMatch(row('task revision', 'validate/web', '2 running on web:1', 'pass'));
   expect(run.summary).toMatch(row('container health', 'validate/web', 'app HEALTHY in 2 task(s)', 'pass'));
   expect(run.summary).toMatch(row('stopped tasks', 'validate/web', /none of web:1 since \S+Z/, 'pass'));
-  expect(run.summary).toMatch(row('target health', targetGroup.split(':').pop()!, '2 healthy', 'pass'));
+  expect(run.summary).toMatch(row('target health', group.split(':').pop()!, '2 healthy', 'pass'));
   expect(run.summary).toMatch(row('HTTP status', url, /200 in \d+ ms/, 'pass'));
   expect(run.summary).toMatch(row(`JSON $.version == ${VERSION}`, url, `$.version is "${VERSION}"`, 'pass'));
   expect(run.summary).toMatch(
     row('latency', url, /p50 \d+ ms, p95 \d+ ms over 10 requests \(max 1000 ms\)/, 'pass'),
   );
+});
+
+test('an unhealthy target in the service’s own target group fails the run, named with its state and reason', async () => {
+  const { arn: group, down } = await halfDownTargetGroup('lb-down');
+  await createStableService(ecs, 'lb-down', { cluster: CLUSTER, loadBalancers: behind(group) });
+  const run = await validateDeploy({ cluster: CLUSTER, services: 'lb-down' });
+
+  const name = group.split(':').pop()!;
+  const seen = `1 of 2 not healthy: ${down}:8000 unused (Target.InvalidState: Target is in the stopped state)`;
+  expect(run.exitCode).toBe(1);
+  expect(run.outputs.passed).toBe('false');
+  expect(run.outputs['failed-checks']).toBe('1');
+  expect(run.errors).toHaveLength(1);
+  expect(run.errors[0]).toContain('title=SLW-PRB-011');
+  expect(run.errors[0]).toContain(`Check "target health" failed for ${name}: ${seen}.`);
+  expect(run.summary).toMatch(row('target health', name, seen, 'fail'));
+  expect(run.summary).toMatch(row('running count', 'validate/lb-down', '2/2 running', 'pass'));
+});
+
+describe('many services at once', () => {
+  // A sandbox of its own, so its call counts are this run's alone.
+  let own: Sandbox;
+  let ownEcs: ECSClient;
+  beforeAll(async () => {
+    own = await startSandbox({ speed: 100, clusters: ['many'] });
+    ownEcs = ecsClient(own.url);
+  });
+  afterAll(async () => {
+    ownEcs?.destroy();
+    await own?.stop();
+  });
+
+  test('two healthy services pass, each with its rows, from one DescribeServices per look', async () => {
+    await Promise.all(['a', 'b'].map((name) => createStableService(ownEcs, name, { cluster: 'many' })));
+    own.resetCalls();
+    const run = await validateDeploy({ cluster: 'many', services: 'a\nb' }, own.url);
+
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(run.summary).toContain('## Deploy validation — ✅ all 12 checks passed');
+    for (const name of ['a', 'b']) {
+      expect(run.summary).toMatch(row('service status', `many/${name}`, 'ACTIVE', 'pass'));
+      expect(run.summary).toMatch(
+        row('rollout', `many/${name}`, new RegExp(`ecs-svc/\\d+ on ${name}:1 COMPLETED`), 'pass'),
+      );
+      expect(run.summary).toMatch(row('running count', `many/${name}`, '2/2 running', 'pass'));
+      expect(run.summary).toMatch(row('task revision', `many/${name}`, `2 running on ${name}:1`, 'pass'));
+      expect(run.summary).toMatch(
+        row('container health', `many/${name}`, 'app HEALTHY in 2 task(s)', 'pass'),
+      );
+    }
+    // Each look lists RUNNING and STOPPED tasks per service (4 calls) and describes both services in
+    // one DescribeServices and their tasks in one DescribeTasks; one more DescribeServices came first.
+    const calls = own.calls();
+    const looks = (calls.ListTasks ?? 0) / 4;
+    expect(looks).toBeGreaterThanOrEqual(1);
+    expect(Number.isInteger(looks)).toBe(true);
+    expect(calls.DescribeServices).toBe(looks + 1);
+    expect(calls.DescribeTasks).toBe(looks);
+  });
 });
 
 test.concurrent.each([
@@ -260,21 +355,28 @@ test('a flapping app passes once it recovers, thanks to the retries', async () =
   expect(flaps.get('e2e')).toBe(4);
 });
 
-test('a credential header never reaches the logs, the outputs or the summary', async () => {
+test('a credential header or query value never reaches the logs, the outputs or the summary', async () => {
+  const url = `${base}/echo?page=1&api_key=${QUERY_SECRET}`;
   const run = await validateDeploy({
-    urls: `${base}/echo`,
+    urls: url,
     headers: `Authorization: Bearer ${SECRET}\nX-Request-Source: e2e`,
     'json-expectations': '$.echo == nobody',
     timeout: '1',
   });
   expect(run.exitCode).toBe(1);
   // Registered with the runner first, which masks it everywhere from then on.
-  expect(run.stdout.split('\n')[0]).toBe(`::add-mask::Bearer ${SECRET}`);
+  expect(run.stdout.split('\n').slice(0, 2)).toEqual([
+    `::add-mask::Bearer ${SECRET}`,
+    `::add-mask::${QUERY_SECRET}`,
+  ]);
   const printed = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
   for (const text of [printed.join('\n'), run.stderr, JSON.stringify(run.outputs), run.summary]) {
     expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(QUERY_SECRET);
   }
-  expect(run.summary).toMatch(row('JSON $.echo == nobody', `${base}/echo`, '$.echo is "***"', 'fail'));
+  const masked = `${base}/echo?page=1&api_key=***`;
+  expect(run.summary).toMatch(row('JSON $.echo == nobody', masked, '$.echo is "***"', 'fail'));
+  expect(run.errors[0]).toContain(`failed for ${masked}:`);
 });
 
 describe('bad input: a clear error, exit 1, nothing probed', () => {
@@ -313,6 +415,18 @@ describe('bad input: a clear error, exit 1, nothing probed', () => {
       /cluster "nope" was not found/,
     ],
     ['no cluster', { services: 'guarded' }, 'SLW-PRB-007', /"cluster" is required with "services"/],
+    [
+      'an unknown revision',
+      { cluster: CLUSTER, services: 'guarded', 'task-definition-arn': 'guarded:99', urls: '__APP__/healthy' },
+      'SLW-PRB-010',
+      /Input "task-definition-arn": task definition "guarded:99" was not found/,
+    ],
+    [
+      'a request timeout longer than the timeout',
+      { urls: '__APP__/healthy', 'request-timeout': '5', timeout: '3' },
+      'SLW-PRB-004',
+      /"request-timeout" \(5 s\) is longer than "timeout" \(3 s\)/,
+    ],
   ])('%s', async (_name, inputs, code, message) => {
     sandbox.resetCalls();
     const before = served;

@@ -3,7 +3,8 @@ export interface Check {
   name: string;
   target: string;
   observation: string;
-  verdict: 'pass' | 'fail';
+  /** `skip`: not run, because a check it depends on failed; the observation says which. */
+  verdict: 'pass' | 'fail' | 'skip';
   /** Longer evidence for a failure (stop reasons, unhealthy targets), shown folded in the summary. */
   detail?: string;
 }
@@ -18,7 +19,15 @@ export function check(
   return { name, target, observation, verdict: passed ? 'pass' : 'fail', ...(detail ? { detail } : {}) };
 }
 
+export function skipped(name: string, target: string, reason: string): Check {
+  return { name, target, observation: reason, verdict: 'skip' };
+}
+
 export const passed = (c: Check): boolean => c.verdict === 'pass';
+export const failed = (c: Check): boolean => c.verdict === 'fail';
+
+/** How the log and the summary show a verdict. */
+export const VERDICT_MARK: Record<Check['verdict'], string> = { pass: '✅', fail: '❌', skip: '⏭️' };
 
 /** What one look at a target saw, and whether waiting longer could still change a failure. */
 export interface Look {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Check, check } from './check';
+import { Check, check, passed, skipped } from './check';
 import { JsonExpectation, evaluate } from './expectations';
 import { percentile } from './latency';
 import { Patience, untilDeadline } from './until-deadline';
@@ -23,6 +23,9 @@ interface Answer {
 }
 
 type RequestOptions = Pick<HttpProbe, 'headers' | 'verifyTls' | 'requestTimeoutMs'>;
+
+const STATUS = 'HTTP status';
+const LATENCY = 'latency';
 
 /** Enough for any health or version document; a larger body is cut, not buffered. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -60,16 +63,15 @@ function get(url: URL, options: RequestOptions): Promise<Answer> {
   });
 }
 
-/** Why a request got no answer, in a few words. */
-function failureText(error: unknown, options: RequestOptions): string {
+/** Why a request got no answer, in a few words; `timeoutMs` is the limit it was given. */
+function failureText(error: unknown, timeoutMs: number): string {
   const e = error as NodeJS.ErrnoException;
-  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') {
-    return `no answer within ${options.requestTimeoutMs / 1000} s`;
-  }
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return `no answer within ${seconds(timeoutMs)}`;
   return `${e?.message ?? String(error)}${e?.code ? ` (${e.code})` : ''}`;
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;
+const seconds = (value: number) => `${Number((value / 1000).toFixed(2))} s`;
 
 /** The URL's status and JSON expectations, retried until they hold or the deadline; then its latency. */
 export async function probeUrl(url: URL, probe: HttpProbe, patience: Patience): Promise<Check[]> {
@@ -81,7 +83,7 @@ export async function probeUrl(url: URL, probe: HttpProbe, patience: Patience): 
       return {
         checks: [
           check(
-            'HTTP status',
+            STATUS,
             target,
             answer.status === probe.expectedStatus,
             `${answer.status} in ${ms(answer.ms)}${tries}`,
@@ -93,42 +95,56 @@ export async function probeUrl(url: URL, probe: HttpProbe, patience: Patience): 
         ],
       };
     } catch (error) {
-      const failure = failureText(error, probe);
+      const failure = failureText(error, probe.requestTimeoutMs);
       return {
         checks: [
-          check('HTTP status', target, false, `${failure}${tries}`),
+          check(STATUS, target, false, `${failure}${tries}`),
           ...probe.expectations.map((e) => check(`JSON ${e.text}`, target, false, 'no answer')),
         ],
       };
     }
   }, patience);
-  if (probe.latency) checks.push(await probeLatency(url, probe.latency, probe));
+  if (probe.latency) {
+    // The latency of error answers says nothing about the app's.
+    checks.push(
+      passed(checks[0]!)
+        ? await probeLatency(url, probe, patience)
+        : skipped(LATENCY, target, `not run: the ${STATUS} check failed`),
+    );
+  }
   return checks;
 }
 
-async function probeLatency(
-  url: URL,
-  { samples, maxP95Ms }: NonNullable<HttpProbe['latency']>,
-  options: RequestOptions,
-): Promise<Check> {
+/**
+ * N sequential requests, each of which must answer the expected status, all within the deadline: each
+ * request's timeout is cut to the time left, so the probe ends by the deadline.
+ */
+async function probeLatency(url: URL, probe: HttpProbe, { deadline, clock }: Patience): Promise<Check> {
+  const { samples, maxP95Ms } = probe.latency!;
   const durations: number[] = [];
-  for (let i = 0; i < samples; i++) {
+  const fail = (observation: string) =>
+    check(LATENCY, url.href, false, `request ${durations.length + 1} of ${samples}: ${observation}`);
+  while (durations.length < samples) {
+    const left = deadline - clock.now();
+    if (left <= 0) return fail('not sent, the timeout was reached');
+    const timeoutMs = Math.min(probe.requestTimeoutMs, left);
+    let answer: Answer;
     try {
-      durations.push((await get(url, options)).ms);
+      answer = await get(url, { ...probe, requestTimeoutMs: timeoutMs });
     } catch (error) {
-      return check(
-        'latency',
-        url.href,
-        false,
-        `request ${i + 1} of ${samples}: ${failureText(error, options)}`,
-      );
+      const cut = timeoutMs < probe.requestTimeoutMs ? ' (the time left before the timeout)' : '';
+      return fail(`${failureText(error, timeoutMs)}${cut}`);
     }
+    if (answer.status !== probe.expectedStatus) {
+      return fail(`${answer.status} in ${ms(answer.ms)}, expected ${probe.expectedStatus}`);
+    }
+    durations.push(answer.ms);
   }
   // Judged as shown: a p95 of 250.4 ms reads "250 ms" and passes a 250 ms limit.
   const p95 = Math.round(percentile(durations, 95));
   const limit = maxP95Ms === undefined ? '' : ` (max ${ms(maxP95Ms)})`;
   return check(
-    'latency',
+    LATENCY,
     url.href,
     maxP95Ms === undefined || p95 <= maxP95Ms,
     `p50 ${ms(percentile(durations, 50))}, p95 ${ms(p95)} over ${samples} requests${limit}`,

@@ -1,5 +1,6 @@
 export * from './codes';
 export * from './check';
+export * from './credentials';
 export * from './until-deadline';
 export * from './expectations';
 export * from './latency';

@@ -1,6 +1,7 @@
 import { parseTaskDefinitionRef } from '@slipway/ecs';
 import { ConfigurationError, InputSource, input, parseInputs } from '@slipway/kit';
 import { PRB } from './codes';
+import { maskUrlText } from './credentials';
 import { parseJsonExpectation } from './expectations';
 import { ValidateRequest } from './validate';
 
@@ -16,7 +17,8 @@ export const validateInputs = {
   'json-expectations': input.string(),
   headers: input.string(),
   'insecure-skip-tls-verify': input.boolean({ default: false }),
-  'request-timeout': input.integer({ default: 10, min: 1 }),
+  // No default here or in action.yml: only a value the user gave can contradict "timeout".
+  'request-timeout': input.integer({ min: 1 }),
   'latency-samples': input.integer(),
   'latency-p95-max-ms': input.integer(),
   timeout: input.integer({ default: 120, min: 1 }),
@@ -24,6 +26,7 @@ export const validateInputs = {
 };
 
 const DEFAULT_LATENCY_SAMPLES = 20;
+const DEFAULT_REQUEST_TIMEOUT_SECONDS = 10;
 
 /** Inputs that only mean something with another one: given alone, they would silently check nothing. */
 const NEEDS: [keyof typeof validateInputs, 'urls' | 'services'][] = [
@@ -80,7 +83,7 @@ export function readValidateRequest(source: InputSource): ValidateRequest {
           expectations: lines(i['json-expectations']).map(parseJsonExpectation),
           headers: parseHeaders(i.headers),
           verifyTls: !i['insecure-skip-tls-verify'],
-          requestTimeoutMs: i['request-timeout'] * 1000,
+          requestTimeoutMs: requestTimeoutSeconds(i['request-timeout'], i.timeout) * 1000,
           latency: latencyProbe(i['latency-samples'], i['latency-p95-max-ms']),
         }
       : undefined,
@@ -103,7 +106,7 @@ function parseUrl(text: string): URL {
   throw new ConfigurationError(
     PRB.INVALID_URL,
     // Credentials in a URL are never echoed.
-    `Input "urls": "${text.replace(/\/\/[^/@]*@/, '//***@')}" is not an http or https URL.`,
+    `Input "urls": "${maskUrlText(text)}" is not an http or https URL.`,
     { remedy: 'Give absolute URLs, one per line, e.g. https://api.example.com/health.' },
   );
 }
@@ -156,10 +159,20 @@ function latencyProbe(samples: number | undefined, maxP95Ms: number | undefined)
   const probe = { samples: samples ?? DEFAULT_LATENCY_SAMPLES, maxP95Ms };
   if (probe.samples < 1 || (maxP95Ms !== undefined && maxP95Ms <= 0)) {
     throw new ConfigurationError(
-      PRB.IMPOSSIBLE_LATENCY_PROBE,
+      PRB.IMPOSSIBLE_THRESHOLDS,
       `Inputs "latency-samples" (${probe.samples}) and "latency-p95-max-ms" (${maxP95Ms ?? 'none'}) ask for an impossible latency probe.`,
       { remedy: 'Take at least 1 sample, and give a p95 limit above 0 ms (or none, to only report).' },
     );
   }
   return probe;
+}
+
+function requestTimeoutSeconds(given: number | undefined, timeout: number): number {
+  if (given === undefined) return Math.min(DEFAULT_REQUEST_TIMEOUT_SECONDS, timeout);
+  if (given <= timeout) return given;
+  throw new ConfigurationError(
+    PRB.IMPOSSIBLE_THRESHOLDS,
+    `Input "request-timeout" (${given} s) is longer than "timeout" (${timeout} s), which bounds every request.`,
+    { remedy: 'Set "request-timeout" to at most "timeout", or raise "timeout".' },
+  );
 }

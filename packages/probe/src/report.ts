@@ -1,9 +1,10 @@
 import { SlipwayError, Summary } from '@slipway/kit';
-import { passed } from './check';
+import { failed as isFailed, VERDICT_MARK } from './check';
 import { PRB } from './codes';
 import { ValidationReport } from './validate';
 
-const failures = (report: ValidationReport) => report.checks.filter((c) => !passed(c));
+const failures = (report: ValidationReport) => report.checks.filter(isFailed);
+const VERDICT_TEXT = { pass: 'pass', fail: 'fail', skip: 'skipped' } as const;
 
 export function validationOutputs(report: ValidationReport): Record<string, string> {
   return {
@@ -22,7 +23,12 @@ export function validationSummary(report: ValidationReport): string {
     )
     .table(
       ['Check', 'Target', 'Observation', 'Verdict'],
-      report.checks.map((c) => [c.name, c.target, c.observation, passed(c) ? '✅ pass' : '❌ fail']),
+      report.checks.map((c) => [
+        c.name,
+        c.target,
+        c.observation,
+        `${VERDICT_MARK[c.verdict]} ${VERDICT_TEXT[c.verdict]}`,
+      ]),
     );
   for (const c of failed.filter((c) => c.detail)) {
     summary.details(`${c.name}: ${c.target}`, `\`\`\`\n${c.detail}\n\`\`\``);

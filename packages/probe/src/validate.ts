@@ -1,7 +1,8 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Backoff, Clock, Logger, Secrets, systemClock } from '@slipway/kit';
-import { Check, passed } from './check';
+import { Check, failed, VERDICT_MARK } from './check';
+import { CREDENTIAL_NAME, urlCredentials } from './credentials';
 import { EcsProbe, expectServices, probeServices } from './ecs';
 import { HttpProbe, probeUrl } from './http';
 import { probeTargetGroup } from './target-health';
@@ -32,9 +33,6 @@ export interface ValidationReport {
   checks: Check[];
   durationMs: number;
 }
-
-/** Header names whose values are credentials. */
-const SECRET_HEADER = /auth|cookie|token|secret|pass|key|session|credential|signature/i;
 
 /**
  * Runs every check (ECS services, target groups, URLs) in parallel under one deadline and reports them
@@ -74,17 +72,17 @@ export async function validate(
   ]);
   const checks = groups.flat().map((c) => redacted(c, context.secrets));
   for (const c of checks) {
-    logger.info(`${passed(c) ? '✅' : '❌'} ${c.name} — ${c.target}: ${c.observation}`);
+    logger.info(`${VERDICT_MARK[c.verdict]} ${c.name} — ${c.target}: ${c.observation}`);
   }
-  return { passed: checks.every(passed), checks, durationMs: clock.now() - started };
+  return { passed: !checks.some(failed), checks, durationMs: clock.now() - started };
 }
 
 function registerSecrets(request: ValidateRequest, secrets: Secrets): void {
   for (const [name, value] of Object.entries(request.http?.headers ?? {})) {
-    if (SECRET_HEADER.test(name)) secrets.register(value);
+    if (CREDENTIAL_NAME.test(name)) secrets.register(value);
   }
-  // As the URL prints it; Node sends it in an Authorization header that is never printed.
-  for (const url of request.http?.urls ?? []) secrets.register(url.password);
+  // Every check's target is its URL, so its password and credential-like query values are masked first.
+  for (const url of request.http?.urls ?? []) urlCredentials(url).forEach((value) => secrets.register(value));
 }
 
 function redacting(logger: Logger, secrets: Secrets): Logger {

@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fullJitter, memoryLogger, virtualClock } from '@slipway/kit';
+import { fullJitter, memoryLogger, systemClock, virtualClock } from '@slipway/kit';
 import { HttpProbe, parseJsonExpectation, probeUrl } from '@slipway/probe';
 
 /** Answers 500 to the first `failures` requests, then 200 with a version. */
@@ -89,4 +89,98 @@ test('a refused connection is an observation, not a crash', async () => {
   );
   expect(checks[0]).toMatchObject({ verdict: 'fail', observation: expect.stringContaining('ECONNREFUSED') });
   expect(checks[1]).toMatchObject({ verdict: 'fail', observation: 'no answer' });
+});
+
+describe('latency probe', () => {
+  /** /ok: 200 at once; /slow: 200 after 200 ms; /fourth-fails: 200, but 500 to its 4th request. */
+  let app: Server;
+  let base: string;
+  let hits: Record<string, number> = {};
+  beforeAll(async () => {
+    app = createServer((request, response) => {
+      const path = request.url!;
+      hits[path] = (hits[path] ?? 0) + 1;
+      const ok = () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      if (path === '/slow') return void setTimeout(ok, 200);
+      if (path === '/fourth-fails' && hits[path] === 4) return void response.writeHead(500).end();
+      ok();
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    app.closeAllConnections();
+    return new Promise((resolve) => app.close(resolve));
+  });
+  beforeEach(() => {
+    hits = {};
+  });
+
+  const latencyProbe = (path: string, samples: number): [URL, HttpProbe] => {
+    const at = new URL(`${base}${path}`);
+    return [at, { ...probe(), urls: [at], expectations: [], latency: { samples, maxP95Ms: 1000 } }];
+  };
+
+  test('a sample answering another status fails the probe, however fast: no further requests', async () => {
+    const [at, settings] = latencyProbe('/fourth-fails', 5);
+    const checks = await probeUrl(at, settings, {
+      deadline: 60_000,
+      clock: virtualClock(),
+      backoff,
+      logger: memoryLogger(),
+    });
+    expect(checks.map((c) => [c.name, c.verdict])).toEqual([
+      ['HTTP status', 'pass'],
+      ['latency', 'fail'],
+    ]);
+    // The status look was request 1, so the 4th is the 3rd sample.
+    expect(checks[1]!.observation).toMatch(/^request 3 of 5: 500 in \d+ ms, expected 200$/);
+    expect(hits['/fourth-fails']).toBe(4);
+  });
+
+  test('each request is cut to the time left, so the probe ends by the deadline', async () => {
+    const [at, settings] = latencyProbe('/slow', 10);
+    const started = Date.now();
+    const checks = await probeUrl(
+      at,
+      { ...settings, requestTimeoutMs: 5000 },
+      { deadline: started + 700, clock: systemClock, backoff, logger: memoryLogger() },
+    );
+    const took = Date.now() - started;
+    // 11 requests of 200 ms would take 2.2 s; the status look and two samples fit, the third is cut.
+    expect(took).toBeLessThan(1000);
+    expect(checks[1]).toMatchObject({
+      name: 'latency',
+      verdict: 'fail',
+      observation: expect.stringMatching(
+        /^request \d+ of 10: no answer within 0\.\d+ s \(the time left before the timeout\)$/,
+      ),
+    });
+  });
+
+  test('once the deadline has passed, no sample is sent', async () => {
+    const [at, settings] = latencyProbe('/ok', 3);
+    const clock = virtualClock();
+    const checks = await probeUrl(at, settings, { deadline: 0, clock, backoff, logger: memoryLogger() });
+    expect(checks[1]).toMatchObject({
+      verdict: 'fail',
+      observation: 'request 1 of 3: not sent, the timeout was reached',
+    });
+    expect(hits['/ok']).toBe(1);
+  });
+
+  test('skipped, with the reason, when the URL failed its status check', async () => {
+    failures = Infinity;
+    const checks = await probeUrl(
+      url,
+      { ...probe(), latency: { samples: 5 } },
+      { deadline: 0, clock: virtualClock(), backoff, logger: memoryLogger() },
+    );
+    expect(checks.map((c) => [c.name, c.verdict, c.observation])).toEqual([
+      ['HTTP status', 'fail', expect.stringMatching(/^500 in \d+ ms$/)],
+      ['JSON $.version == abc123', 'fail', '$.version is absent'],
+      ['latency', 'skip', 'not run: the HTTP status check failed'],
+    ]);
+    expect(served).toBe(1);
+  });
 });

@@ -50,6 +50,11 @@ test('defaults: status 200, TLS verified, no latency probe, 120 s', () => {
   expect(read({ urls: 'https://x.example/', 'insecure-skip-tls-verify': 'true' }).http!.verifyTls).toBe(
     false,
   );
+  // The default request timeout never outlasts a shorter overall one; a given one may equal it.
+  expect(read({ urls: 'https://x.example/', timeout: '3' }).http!.requestTimeoutMs).toBe(3000);
+  expect(
+    read({ urls: 'https://x.example/', timeout: '5', 'request-timeout': '5' }).http!.requestTimeoutMs,
+  ).toBe(5000);
   expect(read({ services: 'a', cluster: 'c', since: '2025-06-01T12:00:00Z' }).ecs!.since).toEqual(
     new Date('2025-06-01T12:00:00Z'),
   );
@@ -98,20 +103,32 @@ test.each<[string, Record<string, string>, string, RegExp]>([
   [
     'zero samples',
     { urls: 'https://x.example/', 'latency-samples': '0' },
-    PRB.IMPOSSIBLE_LATENCY_PROBE,
+    PRB.IMPOSSIBLE_THRESHOLDS,
     /"latency-samples" \(0\)/,
   ],
   [
     'a p95 limit of 0 ms',
     { urls: 'https://x.example/', 'latency-p95-max-ms': '0' },
-    PRB.IMPOSSIBLE_LATENCY_PROBE,
+    PRB.IMPOSSIBLE_THRESHOLDS,
     /"latency-p95-max-ms" \(0\)/,
   ],
   [
     'a negative p95 limit',
     { urls: 'https://x.example/', 'latency-samples': '5', 'latency-p95-max-ms': '-10' },
-    PRB.IMPOSSIBLE_LATENCY_PROBE,
+    PRB.IMPOSSIBLE_THRESHOLDS,
     /impossible latency probe/,
+  ],
+  [
+    'a request timeout longer than the timeout',
+    { urls: 'https://x.example/', 'request-timeout': '30', timeout: '20' },
+    PRB.IMPOSSIBLE_THRESHOLDS,
+    /^Input "request-timeout" \(30 s\) is longer than "timeout" \(20 s\)/,
+  ],
+  [
+    'a request timeout longer than the default timeout',
+    { urls: 'https://x.example/', 'request-timeout': '121' },
+    PRB.IMPOSSIBLE_THRESHOLDS,
+    /"request-timeout" \(121 s\) is longer than "timeout" \(120 s\)/,
   ],
   [
     'a since that is no time',
@@ -167,4 +184,6 @@ test('a bad header line or URL never echoes a credential', () => {
     's3cret',
   );
   expect(errorOf({ urls: 'https://user:s3cret@x.example:99999/' })).not.toContain('s3cret');
+  const query = errorOf({ urls: 'https://x.example:99999/v?page=2&api_key=s3cret&X-Amz-Signature=s1gn' });
+  expect(query).toContain('?page=2&api_key=***&X-Amz-Signature=***');
 });
