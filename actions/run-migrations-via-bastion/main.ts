@@ -1,16 +1,20 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
-import { awsClient, stateSlot } from '@slipway/kit';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { awsClient } from '@slipway/kit';
 import {
+  MigrationOutcome,
+  MigrationRunError,
   Teardown,
+  cleanUpSsmSession,
   migrationOutputs,
   migrationSummary,
   readMigrationRequest,
   runMigrations,
+  ssmSessionState,
+  teardownOnSignals,
 } from '@slipway/tunnel';
-import { z } from 'zod';
 import {
   actionInputs,
   actionLogger,
@@ -21,11 +25,6 @@ import {
   writeSummary,
 } from '../common/runtime';
 
-const ssmSession = stateSlot(
-  'ssm-session',
-  z.object({ pid: z.number(), sessionId: z.string(), region: z.string() }),
-);
-
 export function run(): Promise<void> {
   return runMainOrPost(main, post);
 }
@@ -33,38 +32,35 @@ export function run(): Promise<void> {
 async function main(): Promise<void> {
   const request = readMigrationRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd());
   const teardown = new Teardown();
-  // Cancelling a job sends SIGINT, then SIGKILL 7.5 s later: close the tunnel in between.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      actionLogger.warning(`${signal}: closing the tunnel before exiting.`);
-      void teardown.run().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-    });
-  }
+  teardownOnSignals(teardown, actionLogger);
   const region = { region: request.region };
-  const outcome = await runMigrations(request, {
-    ec2: () => awsClient(EC2Client, region),
-    ssm: () => awsClient(SSMClient, region),
-    secretsManager: () => awsClient(SecretsManagerClient, region),
-    instanceConnect: () => awsClient(EC2InstanceConnectClient, region),
-    secrets: actionSecrets(),
-    logger: actionLogger,
-    teardown,
-    onSsmSession: (session) => ssmSession.save(actionState, { ...session, region: request.region }),
-  });
-  setOutputs(migrationOutputs(outcome));
-  await writeSummary(migrationSummary(outcome));
+  const report = async (outcome: MigrationOutcome) => {
+    setOutputs(migrationOutputs(outcome));
+    await writeSummary(migrationSummary(outcome));
+  };
+  try {
+    await report(
+      await runMigrations(request, {
+        ec2: () => awsClient(EC2Client, region),
+        ssm: () => awsClient(SSMClient, region),
+        secretsManager: () => awsClient(SecretsManagerClient, region),
+        instanceConnect: () => awsClient(EC2InstanceConnectClient, region),
+        secrets: actionSecrets(),
+        logger: actionLogger,
+        teardown,
+        ...ssmSessionState(actionState, request.region),
+      }),
+    );
+  } catch (error) {
+    // What was applied before a migration failed stays applied: say so.
+    if (error instanceof MigrationRunError) await report(error.outcome);
+    throw error;
+  }
 }
 
-/** Does work only if main died before its own teardown: kill the plugin, end the session. */
-async function post(): Promise<void> {
-  const session = ssmSession.load(actionState);
-  if (!session) return;
-  try {
-    process.kill(session.pid, 'SIGKILL');
-  } catch {
-    // Already gone, as it should be.
-  }
-  await awsClient(SSMClient, { region: session.region })
-    .send(new TerminateSessionCommand({ SessionId: session.sessionId }))
-    .catch((error: Error) => actionLogger.warning(`TerminateSession ${session.sessionId}: ${error.message}`));
+function post(): Promise<void> {
+  return cleanUpSsmSession(actionState, {
+    ssm: (region) => awsClient(SSMClient, { region }),
+    logger: actionLogger,
+  });
 }

@@ -15,6 +15,9 @@ let moto: MotoServer;
 let pg: PgServer;
 let bastion: Bastion;
 let db: URL;
+/** The instance moto launched for the bastion, found through EC2 by its tag. */
+let bastionId: string;
+const bastionTag = `Name=slipway-e2e-bastion-${process.pid}`;
 
 beforeAll(async () => {
   [moto, pg, bastion] = await Promise.all([startMoto(), startPostgres('bastion-db'), startBastion()]);
@@ -26,16 +29,19 @@ beforeAll(async () => {
   };
   const ec2 = new EC2Client(aws);
   const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0]!.ImageId;
-  await ec2.send(
+  const launched = await ec2.send(
     new RunInstancesCommand({
       ImageId: image,
       MinCount: 1,
       MaxCount: 1,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'bastion' }] }],
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: bastionTag.split('=')[1]! }] },
+      ],
     }),
   );
+  bastionId = launched.Instances![0]!.InstanceId!;
   const secrets = new SecretsManagerClient(aws);
-  for (const dbname of ['app', 'broken', 'concurrent', 'cancelled', 'pinned']) {
+  for (const dbname of ['app', 'broken', 'concurrent', 'cancelled', 'pinned', 'dryrun']) {
     await secrets.send(
       new CreateSecretCommand({
         Name: `rds/${dbname}`,
@@ -53,8 +59,10 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => Promise.all([moto?.stop(), pg?.stop(), bastion?.stop()]));
 
+/** The bastion is found through EC2 by its tag; moto's instance has no sshd, so ssh-endpoint says where to connect. */
 const inputs = (dbname: string, extra: Record<string, string> = {}) => ({
   mode: 'ssh',
+  'bastion-tag': bastionTag,
   'ssh-endpoint': `${bastion.host}:${bastion.port}`,
   'ssh-user': bastion.user,
   'ssh-private-key': bastion.privateKey,
@@ -81,7 +89,7 @@ const run = (dbname: string, extra: Record<string, string> = {}) =>
     env: { GITHUB_WORKSPACE: fixtures },
   });
 
-test('applies the migrations through the SSH tunnel, with credentials from Secrets Manager, the SSH endpoint as the bastion', async () => {
+test('applies the migrations through the SSH tunnel to the bastion found by its tag in EC2, with credentials from Secrets Manager', async () => {
   const result = await run('app', {
     'migrations-dir': 'migrations',
     'seed-command': 'test "$PGHOST" = 127.0.0.1 && psql -qc "INSERT INTO users (name) VALUES (\'seed\')"',
@@ -91,12 +99,21 @@ test('applies the migrations through the SSH tunnel, with credentials from Secre
   expect(JSON.parse(result.outputs.applied!)).toEqual(['001_create_users.sql', '002_add_email.sql']);
   expect(result.outputs['tunnel-mode']).toBe('ssh');
   expect(result.summary).toMatch(/001_create_users\.sql \| ✅ applied/);
-  // An SSH endpoint with its own key is the bastion: no EC2 lookup.
-  expect(result.stdout).toContain(`Bastion ${bastion.host}:${bastion.port}`);
+  // DescribeInstances found the tagged instance; ssh-endpoint only said where to connect.
+  expect(result.stdout).toContain(`Bastion ${bastionId} (`);
+  expect(result.summary).toContain(`via ${bastionId}`);
   // The runner swallows ::add-mask:: commands; everything else it would print must be clean.
+  const password = decodeURIComponent(db.password);
+  const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
+  expect(masks).toEqual(
+    expect.arrayContaining([
+      `::add-mask::${password}`,
+      `::add-mask::${encodeURIComponent(password)}`,
+      expect.stringMatching(/^::add-mask::postgres:\/\/.*@127\.0\.0\.1:\d+\/app$/),
+    ]),
+  );
   const printed = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
-  expect(result.stdout).toContain(`::add-mask::${decodeURIComponent(db.password)}`);
-  expect(printed.join('\n') + result.summary).not.toContain(decodeURIComponent(db.password));
+  expect(printed.join('\n') + result.summary).not.toContain(password);
   const columns = await query<{ column_name: string }>(
     'app',
     "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
@@ -104,16 +121,38 @@ test('applies the migrations through the SSH tunnel, with credentials from Secre
   expect(columns.map((c) => c.column_name)).toEqual(['email', 'id', 'name']);
   // The seed command reached the database through the tunnel with the PG* variables.
   expect(await query<{ name: string }>('app', 'SELECT name FROM users')).toEqual([{ name: 'seed' }]);
+}, 60_000);
 
-  const again = await run('app', { 'migrations-dir': 'migrations' });
-  expect(again.exitCode).toBe(0);
-  expect(JSON.parse(again.outputs.applied!)).toEqual([]);
+test('with neither bastion-tag nor bastion-instance-id, the SSH endpoint with its own key is the bastion', async () => {
+  const result = await run('app', { 'bastion-tag': '', 'migrations-dir': 'migrations' });
+  expect(result.errors).toEqual([]);
+  expect(result.exitCode).toBe(0);
+  // No EC2 lookup: the bastion is named by its endpoint.
+  expect(result.stdout).toContain(`Bastion ${bastion.host}:${bastion.port}`);
+  expect(result.stdout).not.toContain(bastionId);
+  expect(JSON.parse(result.outputs.applied!)).toEqual([]);
+}, 60_000);
+
+test('a dry run lists what init and the migrator would do, and creates nothing', async () => {
+  const result = await run('dryrun', { 'migrations-dir': 'migrations', 'dry-run': 'true' });
+  expect(result.errors).toEqual([]);
+  expect(result.exitCode).toBe(0);
+  expect(JSON.parse(result.outputs.pending!)).toEqual(['001_create_users.sql', '002_add_email.sql']);
+  expect(result.summary).toContain('create database dryrun (not run: dry run)');
+  const exists = await query<{ n: number }>(
+    'postgres',
+    "SELECT count(*)::int AS n FROM pg_database WHERE datname = 'dryrun'",
+  );
+  expect(exists[0]!.n).toBe(0);
 }, 60_000);
 
 test('a failing migration leaves nothing half-applied and fails the step', async () => {
   const result = await run('broken', { 'migrations-dir': 'migrations-failing' });
   expect(result.exitCode).toBe(1);
   expect(result.errors[0]).toMatch(/002_broken\.sql/);
+  // What stayed applied is still reported.
+  expect(JSON.parse(result.outputs.applied!)).toEqual(['001_create_users.sql']);
+  expect(result.summary).toMatch(/002_broken\.sql \| ❌ failed, rolled back/);
   const tables = await query<{ table_name: string }>(
     'broken',
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",

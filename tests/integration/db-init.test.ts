@@ -3,7 +3,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { DB, DbTarget, InitOptions, connectionUrl, initDatabase, targetFromUrl } from '@slipway/db';
+import {
+  DB,
+  DbTarget,
+  InitOptions,
+  MAINTENANCE_DATABASE,
+  connectionUrl,
+  initDatabase,
+  initLockKey,
+  targetFromUrl,
+} from '@slipway/db';
 import { ConfigurationError, memoryLogger } from '@slipway/kit';
 import { startPostgres, type PgServer } from '../helpers/postgres';
 
@@ -67,6 +76,7 @@ test('creates the database when it is missing, and only then', async () => {
     created: true,
     reset: false,
     extensions: [],
+    planned: [],
   });
   expect(await databaseExists(target.database)).toBe(true);
 
@@ -125,7 +135,12 @@ test.each([
   const opts = options({ reset: true, resetConfirmation: target.database, ...extra });
 
   try {
-    expect(await initDatabase(target, opts)).toEqual({ created: false, reset: true, extensions: [] });
+    expect(await initDatabase(target, opts)).toEqual({
+      created: false,
+      reset: true,
+      extensions: [],
+      planned: [],
+    });
   } finally {
     await open.end().catch(() => undefined);
   }
@@ -140,8 +155,8 @@ test('creates the extensions in the target database, idempotently', async () => 
   const extensions = ['plpgsql', 'pgcrypto', 'uuid-ossp'];
   const opts = options({ createIfMissing: true, extensions });
 
-  expect(await initDatabase(target, opts)).toEqual({ created: true, reset: false, extensions });
-  expect(await initDatabase(target, opts)).toEqual({ created: false, reset: false, extensions });
+  expect(await initDatabase(target, opts)).toEqual({ created: true, reset: false, extensions, planned: [] });
+  expect(await initDatabase(target, opts)).toEqual({ created: false, reset: false, extensions, planned: [] });
 
   const installed = await query<{ extname: string }>(
     target,
@@ -179,4 +194,91 @@ test('runs that initialise one database at once are serialised: one creates it, 
   );
   expect(runs.filter((run) => run.created)).toHaveLength(1);
   expect(await databaseExists(target.database)).toBe(true);
+});
+
+describe('dry run', () => {
+  const extensionsOf = async () =>
+    (await query<{ extname: string }>(target, 'SELECT extname FROM pg_extension')).map((row) => row.extname);
+
+  test('on a missing database lists the create and the extensions, and creates nothing', async () => {
+    const opts = options({ createIfMissing: true, extensions: ['pgcrypto'], dryRun: true });
+    expect(await initDatabase(target, opts)).toEqual({
+      created: false,
+      reset: false,
+      extensions: [],
+      planned: [
+        { step: 'create database', name: target.database },
+        { step: 'create extension', name: 'pgcrypto' },
+      ],
+    });
+    expect(await databaseExists(target.database)).toBe(false);
+    expect(opts.logger.lines.join('\n')).toContain(`Dry run: would create database ${target.database}.`);
+  });
+
+  test('a confirmed reset is listed, and the data and its sessions stay', async () => {
+    await databaseWithData();
+    const open = new Client({ connectionString: connectionUrl(target), application_name: 'web-app' });
+    await open.connect();
+    try {
+      const result = await initDatabase(
+        target,
+        options({ reset: true, resetConfirmation: target.database, extensions: ['pgcrypto'], dryRun: true }),
+      );
+      expect(result.planned).toEqual([
+        { step: 'reset database', name: target.database },
+        { step: 'create extension', name: 'pgcrypto' },
+      ]);
+      expect((await open.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await open.end();
+    }
+    expect(await precious()).toEqual(['keep me']);
+    expect(await extensionsOf()).not.toContain('pgcrypto');
+  });
+
+  test('lists only the extensions that are missing, and installs none', async () => {
+    await databaseWithData();
+    await query(target, 'CREATE EXTENSION pgcrypto');
+    const result = await initDatabase(
+      target,
+      options({ extensions: ['pgcrypto', 'uuid-ossp'], dryRun: true }),
+    );
+    expect(result.planned).toEqual([{ step: 'create extension', name: 'uuid-ossp' }]);
+    expect(await extensionsOf()).not.toContain('uuid-ossp');
+  });
+
+  test('still refuses an unconfirmed reset', async () => {
+    await databaseWithData();
+    await expect(initDatabase(target, options({ reset: true, dryRun: true }))).rejects.toMatchObject({
+      code: DB.RESET_NOT_CONFIRMED,
+    });
+  });
+});
+
+test('waiting for another run initialising the same database is bounded by the lock timeout', async () => {
+  const holder = new Client({
+    connectionString: connectionUrl({ ...admin, database: MAINTENANCE_DATABASE }),
+    application_name: 'slipway-init octo/app run 42',
+  });
+  await holder.connect();
+  try {
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [initLockKey(target.database).toString()]);
+    const started = Date.now();
+    const error = await initDatabase(target, {
+      ...options({ createIfMissing: true }),
+      lockTimeoutMs: 500,
+    }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toMatchObject({
+      code: DB.LOCK_TIMEOUT,
+      message: expect.stringMatching(
+        new RegExp(
+          `init lock of database "${target.database}".*held by pid \\d+ \\(application "slipway-init octo/app run 42"`,
+        ),
+      ),
+    });
+  } finally {
+    await holder.end();
+  }
+  expect(await databaseExists(target.database)).toBe(false);
 });

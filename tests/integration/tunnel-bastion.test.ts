@@ -1,6 +1,12 @@
-import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
-import { memoryLogger } from '@slipway/kit';
+import { ConfigurationError, memoryLogger } from '@slipway/kit';
 import { findBastion, pushEphemeralKey } from '@slipway/tunnel';
 import { utils } from 'ssh2';
 import { MotoServer, startMoto } from '../helpers/moto';
@@ -47,6 +53,42 @@ test('none, one and several running bastions', async () => {
   await expect(several).rejects.toMatchObject({ code: 'SLW-TUN-002' });
   await expect(several).rejects.toThrow(new RegExp(`${first}.*${second}|${second}.*${first}`));
 });
+
+test('no running match lists the tagged instances in other states', async () => {
+  const stopped = await launch('sleepy-bastion');
+  await ec2.send(new StopInstancesCommand({ InstanceIds: [stopped] }));
+  const gone = await launch('sleepy-bastion');
+  await ec2.send(new TerminateInstancesCommand({ InstanceIds: [gone] }));
+
+  const error = await findBastion(ec2, { tag: 'Name=sleepy-bastion' }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ConfigurationError);
+  expect(error).toMatchObject({ code: 'SLW-TUN-001' });
+  const message = (error as Error).message;
+  expect(message).toMatch(new RegExp(`${stopped} \\(sleepy-bastion\\) (stopped|stopping)`));
+  expect(message).toMatch(new RegExp(`${gone} \\(sleepy-bastion\\) (terminated|shutting-down)`));
+
+  // By id, too: a stopped bastion is named with its state.
+  await expect(findBastion(ec2, { instanceId: stopped })).rejects.toThrow(
+    new RegExp(`No running bastion found by instance ${stopped}\\. Not running: ${stopped}`),
+  );
+  await expect(findBastion(ec2, { tag: 'Name=no-such-bastion' })).rejects.toThrow(
+    /No instance in any state matches tag Name=no-such-bastion/,
+  );
+});
+
+test.each(['not-an-id', 'i-0123456789abcdef0'])(
+  'a bastion-instance-id EC2 does not know (%s) is a configuration error naming the input',
+  async (instanceId) => {
+    const error = await findBastion(ec2, { instanceId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toMatchObject({
+      code: 'SLW-TUN-013',
+      message: expect.stringMatching(
+        new RegExp(`"bastion-instance-id".*"${instanceId}".*InvalidInstanceID\\.`),
+      ),
+    });
+  },
+);
 
 test('an ephemeral ed25519 key is pushed with EC2 Instance Connect and returned for the connection', async () => {
   const id = await launch('connect-target');

@@ -22,7 +22,7 @@ beforeAll(async () => {
       Name: 'rds/app',
       SecretString: JSON.stringify({
         username: 'app',
-        password: 'pw-from-secret',
+        password: 'pw/from secret',
         host: 'db.internal',
         port: 6543,
         dbname: 'deals',
@@ -43,7 +43,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => moto?.stop());
 
-test('an RDS-shaped secret gives every field; inputs override it; the password is masked first', async () => {
+test('an RDS-shaped secret gives every field; inputs override it; the password is masked first, in every form', async () => {
   const masked: string[] = [];
   const target = await resolveCredentials(
     { given: { host: '10.0.0.9' }, secretId: 'rds/app', parameters: [] },
@@ -54,10 +54,15 @@ test('an RDS-shaped secret gives every field; inputs override it; the password i
     host: '10.0.0.9',
     port: 6543,
     user: 'app',
-    password: 'pw-from-secret',
+    password: 'pw/from secret',
     database: 'deals',
   });
-  expect(masked).toEqual(['pw-from-secret']);
+  // As given (PGPASSWORD), URL-encoded, and the whole URL (DATABASE_URL) that holds it.
+  expect(masked).toEqual([
+    'pw/from secret',
+    'pw%2Ffrom%20secret',
+    'postgres://app:pw%2Ffrom%20secret@10.0.0.9:6543/deals',
+  ]);
 });
 
 test('Parameter Store by path prefix decrypts SecureStrings, and by names', async () => {

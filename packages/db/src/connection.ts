@@ -37,6 +37,18 @@ export function connectionUrl(target: DbTarget): string {
   return target.ssl ? `${url}?sslmode=require` : url;
 }
 
+/**
+ * Every form in which the password can reach a log: as given, URL-encoded, and the whole URL that holds it.
+ * Callers register them all as secrets before the target is used.
+ */
+export function secretForms(target: Partial<DbTarget>): string[] {
+  if (!target.password) return [];
+  const forms = [target.password, encodeURIComponent(target.password)];
+  if (target.host && target.user && target.database && target.port)
+    forms.push(connectionUrl(target as DbTarget));
+  return forms;
+}
+
 /** What a migration command needs to reach the target: DATABASE_URL and libpq's PG* variables. */
 export function pgEnv(target: DbTarget): Record<string, string> {
   return {

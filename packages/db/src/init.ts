@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import { ConfigurationError, Logger, SlipwayError } from '@slipway/kit';
 import { DB } from './codes';
 import { DbTarget, connect, describeTarget } from './connection';
 import { quoteIdentifier } from './identifiers';
 import { INIT_INPUTS } from './inputs';
+import { acquireAdvisoryLock } from './lock';
 import { reason } from './reason';
 
 /** Where CREATE and DROP DATABASE run: a database other than the one they act on. */
@@ -18,7 +20,16 @@ export interface InitOptions {
   allowProductionReset: boolean;
   extensions: string[];
   applicationName?: string;
+  /** Only read what is there and list what would be done (InitResult.planned); change nothing. */
+  dryRun?: boolean;
+  /** How long to wait for another run initialising the same database (default 300 s). */
+  lockTimeoutMs?: number;
   logger: Logger;
+}
+
+export interface InitStep {
+  step: 'create database' | 'reset database' | 'create extension';
+  name: string;
 }
 
 export interface InitResult {
@@ -27,6 +38,13 @@ export interface InitResult {
   /** The database existed and was dropped and created again. */
   reset: boolean;
   extensions: string[];
+  /** What a dry run would have done, in order; empty after a real run. */
+  planned: InitStep[];
+}
+
+/** The advisory-lock key that serialises runs initialising one database (taken on the maintenance database). */
+export function initLockKey(database: string): bigint {
+  return createHash('sha256').update(`slipway-init:${database}`).digest().readBigInt64BE(0);
 }
 
 /**
@@ -40,6 +58,8 @@ export async function initDatabase(target: DbTarget, options: InitOptions): Prom
   const applicationName = options.applicationName ?? 'slipway-init';
   const { logger } = options;
   const where = describeTarget(target);
+  if (options.dryRun)
+    return { ...(await plan(target, options, applicationName)), created: false, reset: false };
 
   const admin = await connect(target, { database: MAINTENANCE_DATABASE, applicationName });
   let created: boolean;
@@ -47,9 +67,13 @@ export async function initDatabase(target: DbTarget, options: InitOptions): Prom
   try {
     // Two runs initialising one database at once would race CREATE DATABASE (which also fails while
     // template1 is being copied) and CREATE EXTENSION: one at a time, per database name.
-    await admin.query("SELECT pg_advisory_lock(hashtext('slipway-init:' || $1))", [target.database]);
-    const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);
-    const exists = rows.length > 0;
+    await acquireAdvisoryLock(admin, initLockKey(target.database), {
+      timeoutMs: options.lockTimeoutMs ?? 300_000,
+      what: `the init lock of database "${target.database}"`,
+      where: describeTarget(target, MAINTENANCE_DATABASE),
+      logger,
+    });
+    const exists = await databaseExists(admin, target.database);
     reset = exists && options.reset;
     if (reset) await dropDatabase(admin, target, database, logger);
     const create = reset || (!exists && (options.createIfMissing || options.reset));
@@ -60,7 +84,48 @@ export async function initDatabase(target: DbTarget, options: InitOptions): Prom
   } finally {
     await admin.end().catch(() => undefined);
   }
-  return { created, reset, extensions: extensions.map((extension) => extension.name) };
+  return { created, reset, extensions: extensions.map((extension) => extension.name), planned: [] };
+}
+
+async function databaseExists(admin: Client, name: string): Promise<boolean> {
+  const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  return rows.length > 0;
+}
+
+/** A dry run: reads whether the database and the extensions exist, and lists what a real run would do. */
+async function plan(
+  target: DbTarget,
+  options: InitOptions,
+  applicationName: string,
+): Promise<Pick<InitResult, 'extensions' | 'planned'>> {
+  const admin = await connect(target, { database: MAINTENANCE_DATABASE, applicationName });
+  let exists: boolean;
+  try {
+    exists = await databaseExists(admin, target.database);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  const planned: InitStep[] = [];
+  const fresh = exists ? options.reset : options.createIfMissing || options.reset;
+  if (fresh) planned.push({ step: exists ? 'reset database' : 'create database', name: target.database });
+  let missing = options.extensions;
+  if (!fresh && missing.length) {
+    // A missing database fails here with DATABASE_MISSING, as the real run would.
+    const client = await connect(target, { applicationName });
+    try {
+      const { rows } = await client.query<{ extname: string }>(
+        'SELECT extname FROM pg_extension WHERE extname = ANY($1)',
+        [missing],
+      );
+      const installed = new Set(rows.map((row) => row.extname));
+      missing = missing.filter((name) => !installed.has(name));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  planned.push(...missing.map((name) => ({ step: 'create extension' as const, name })));
+  for (const step of planned) options.logger.info(`Dry run: would ${step.step} ${step.name}.`);
+  return { extensions: [], planned };
 }
 
 async function createExtensions(

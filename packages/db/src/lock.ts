@@ -10,6 +10,8 @@ export function migrationLockKey(historyTable: string): bigint {
 
 export interface LockOptions {
   timeoutMs: number;
+  /** What the lock guards, for messages (default "the migration lock"). */
+  what?: string;
   /** host:port/database, for messages. */
   where: string;
   logger: Logger;
@@ -21,6 +23,7 @@ export interface LockOptions {
  */
 export async function acquireAdvisoryLock(client: Client, key: bigint, options: LockOptions): Promise<void> {
   const deadline = systemClock.now() + options.timeoutMs;
+  const what = options.what ?? 'the migration lock';
   for (let waited = false; ; waited = true) {
     const { rows } = await client.query<{ locked: boolean }>(
       'SELECT pg_try_advisory_lock($1::bigint) AS locked',
@@ -31,18 +34,18 @@ export async function acquireAdvisoryLock(client: Client, key: bigint, options: 
     if (remaining <= 0) {
       throw new SlipwayError(
         DB.LOCK_TIMEOUT,
-        `Gave up after ${options.timeoutMs} ms waiting for the migration lock on ${options.where}, ` +
+        `Gave up after ${options.timeoutMs} ms waiting for ${what} on ${options.where}, ` +
           `held by ${await describeHolder(client, key)}.`,
         {
           remedy:
-            'Another migration run is still going, or a stuck session holds the lock: let it finish, or end ' +
+            'Another run is still going, or a stuck session holds the lock: let it finish, or end ' +
             'that session with SELECT pg_terminate_backend(<pid>).',
         },
       );
     }
     if (!waited) {
       options.logger.info(
-        `Waiting up to ${options.timeoutMs} ms for the migration lock, held by ${await describeHolder(client, key)}.`,
+        `Waiting up to ${options.timeoutMs} ms for ${what}, held by ${await describeHolder(client, key)}.`,
       );
     }
     await systemClock.sleep(Math.min(250, remaining));

@@ -1,5 +1,10 @@
-import { DescribeInstancesCommand, EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { ConfigurationError } from '@slipway/kit';
+import {
+  DescribeInstancesCommand,
+  DescribeInstancesCommandInput,
+  EC2Client,
+  Instance,
+} from '@aws-sdk/client-ec2';
+import { ConfigurationError, awsErrorName } from '@slipway/kit';
 import { TUNNEL } from './codes';
 
 export interface Bastion {
@@ -7,6 +12,9 @@ export interface Bastion {
   address: string;
   availabilityZone?: string;
 }
+
+/** The tag looked up when neither "bastion-instance-id" nor "bastion-tag" is given. */
+export const DEFAULT_BASTION_TAG = 'Name=bastion';
 
 /** `Name=bastion` → the EC2 filter `tag:Name` with that value. */
 export function parseTagFilter(raw: string): { key: string; value: string } {
@@ -23,24 +31,30 @@ export function parseTagFilter(raw: string): { key: string; value: string } {
   return { key: raw.slice(0, at), value: raw.slice(at + 1) };
 }
 
-/** The one running instance with the tag (or the given id); zero or several is an error listing them. */
+/**
+ * The one running instance with the tag (or the given id); zero or several is an error listing them.
+ * The state is filtered here rather than by EC2, so that "none running" can name the stopped ones.
+ */
 export async function findBastion(
   ec2: EC2Client,
-  selector: { instanceId?: string; tag: string },
+  selector: { instanceId?: string; tag?: string },
 ): Promise<Bastion> {
-  const filters = [{ Name: 'instance-state-name', Values: ['running'] }];
-  const tag = parseTagFilter(selector.tag);
-  const answer = await ec2.send(
-    new DescribeInstancesCommand(
-      selector.instanceId
-        ? { InstanceIds: [selector.instanceId], Filters: filters }
-        : { Filters: [...filters, { Name: `tag:${tag.key}`, Values: [tag.value] }] },
-    ),
+  const tagText = selector.tag || DEFAULT_BASTION_TAG;
+  const tag = parseTagFilter(tagText);
+  const found = await describeAll(
+    ec2,
+    selector.instanceId
+      ? { InstanceIds: [selector.instanceId] }
+      : { Filters: [{ Name: `tag:${tag.key}`, Values: [tag.value] }] },
+    selector.instanceId,
   );
-  const instances = (answer.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-  const what = selector.instanceId ? `instance ${selector.instanceId}` : `tag ${selector.tag}`;
+  const instances = found.filter((instance) => instance.State?.Name === 'running');
+  const what = selector.instanceId ? `instance ${selector.instanceId}` : `tag ${tagText}`;
   if (instances.length === 0) {
-    throw new ConfigurationError(TUNNEL.NO_BASTION, `No running bastion found by ${what}.`, {
+    const others = found.length
+      ? ` Not running: ${found.map(describe).join('; ')}.`
+      : ` No instance in any state matches ${what}.`;
+    throw new ConfigurationError(TUNNEL.NO_BASTION, `No running bastion found by ${what}.${others}`, {
       remedy: 'Start the bastion, or check "bastion-tag" / "bastion-instance-id" and the region.',
     });
   }
@@ -61,7 +75,42 @@ export async function findBastion(
   };
 }
 
+async function describeAll(
+  ec2: EC2Client,
+  input: DescribeInstancesCommandInput,
+  instanceId: string | undefined,
+): Promise<Instance[]> {
+  const instances: Instance[] = [];
+  let NextToken: string | undefined;
+  do {
+    let page;
+    try {
+      page = await ec2.send(new DescribeInstancesCommand({ ...input, NextToken }));
+    } catch (error) {
+      // InvalidInstanceID.Malformed / .NotFound: the input is wrong, not the service.
+      if (instanceId && awsErrorName(error)?.startsWith('InvalidInstanceID')) {
+        throw new ConfigurationError(
+          TUNNEL.BAD_INSTANCE_ID,
+          `Input "bastion-instance-id" names no instance in this region: "${instanceId}" (${awsErrorName(error)}).`,
+          {
+            remedy:
+              'Give the id as i- followed by hex digits, of an instance in the region the step uses, or use "bastion-tag".',
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    instances.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return instances;
+}
+
 function describe(instance: Instance): string {
   const name = instance.Tags?.find((t) => t.Key === 'Name')?.Value;
-  return `${instance.InstanceId}${name ? ` (${name})` : ''} launched ${instance.LaunchTime?.toISOString() ?? '?'}`;
+  return (
+    `${instance.InstanceId}${name ? ` (${name})` : ''} ${instance.State?.Name ?? 'in an unknown state'}, ` +
+    `launched ${instance.LaunchTime?.toISOString() ?? '?'}`
+  );
 }

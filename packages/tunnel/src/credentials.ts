@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
-import { CredentialSources, DbTarget } from '@slipway/db';
+import { CredentialSources, DbTarget, secretForms } from '@slipway/db';
 import { ConfigurationError, Secrets, SlipwayError } from '@slipway/kit';
 import { TUNNEL } from './codes';
 
@@ -17,7 +17,7 @@ const FIELDS: Record<string, keyof DbTarget> = {
 
 /**
  * Assembles the database target from inputs, a Secrets Manager secret and/or Parameter Store, and
- * registers the password as a secret before anything can print it.
+ * registers the password (as given, URL-encoded, and in its URL) as a secret before anything can print it.
  */
 export async function resolveCredentials(
   sources: CredentialSources,
@@ -35,7 +35,7 @@ export async function resolveCredentials(
       (merged as Record<string, unknown>)[field] = field === 'port' ? Number(value) : String(value);
   }
   const target = { port: 5432, ...merged, ...definedOnly(sources.given) };
-  secrets.register(target.password);
+  for (const form of secretForms(target)) secrets.register(form);
   const missing = (['host', 'user', 'password', 'database'] as const).filter((k) => !target[k]);
   if (missing.length) {
     throw new ConfigurationError(

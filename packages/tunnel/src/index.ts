@@ -9,3 +9,5 @@ export * from './migrations';
 export * from './inputs';
 export * from './report';
 export * from './sync';
+export * from './command';
+export * from './lifecycle';

@@ -8,7 +8,8 @@ import { MigrationRequest, TunnelSettings } from './migrations';
 export const tunnelInputs = {
   mode: input.choice(['ssm', 'ssh'], { default: 'ssm' }),
   'bastion-instance-id': input.string(),
-  'bastion-tag': input.string({ default: 'Name=bastion' }),
+  // Empty by default: with "ssh-endpoint" and "ssh-private-key" alone, the endpoint is the bastion.
+  'bastion-tag': input.string(),
   'ssh-endpoint': input.string(),
   'ssh-user': input.string({ default: 'ec2-user' }),
   'ssh-private-key': input.string(),
@@ -58,7 +59,11 @@ export const migrationInputs = {
   'seed-command': input.string(),
 };
 
-export function readMigrationRequest(source: InputSource, workspace: string): MigrationRequest {
+export function readMigrationRequest(
+  source: InputSource,
+  workspace: string,
+  env: NodeJS.ProcessEnv = process.env,
+): MigrationRequest {
   const i = parseInputs(source, migrationInputs);
   if (
     !i.command &&
@@ -106,6 +111,7 @@ export function readMigrationRequest(source: InputSource, workspace: string): Mi
     historyTable: i['history-table'],
     seedCommand: i['seed-command'],
     workingDirectory: workspace,
+    run: { repository: env.GITHUB_REPOSITORY, runId: env.GITHUB_RUN_ID },
   };
 }
 

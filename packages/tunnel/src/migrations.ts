@@ -2,11 +2,23 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { CredentialSources, DbTarget, initDatabase, migrate, pgEnv, waitForDatabase } from '@slipway/db';
-import { Clock, Logger, Secrets, SlipwayError, runCommand, systemClock } from '@slipway/kit';
+import {
+  CredentialSources,
+  DB,
+  DbTarget,
+  MigrationError,
+  initDatabase,
+  migrate,
+  pgEnv,
+  readMigrations,
+  secretForms,
+  waitForDatabase,
+} from '@slipway/db';
+import { Clock, ConfigurationError, Logger, Secrets, SlipwayError, systemClock } from '@slipway/kit';
 import { utils } from 'ssh2';
 import { Bastion, findBastion } from './bastion';
 import { TUNNEL } from './codes';
+import { startShell } from './command';
 import { resolveCredentials } from './credentials';
 import { openSshTunnel } from './ssh';
 import { openSsmTunnel } from './ssm';
@@ -15,7 +27,8 @@ import { Teardown, Tunnel } from './tunnel';
 /** How to reach a private database: through which bastion, by SSM or SSH. */
 export interface TunnelSettings {
   mode: 'ssm' | 'ssh';
-  bastion: { instanceId?: string; tag: string };
+  /** Neither given: ssh mode with an endpoint and a key of its own uses the endpoint, else Name=bastion. */
+  bastion: { instanceId?: string; tag?: string };
   ssh: {
     endpoint?: { host: string; port: number };
     user: string;
@@ -44,6 +57,8 @@ export interface MigrationRequest extends TunnelSettings {
   historyTable?: string;
   seedCommand?: string;
   workingDirectory: string;
+  /** GITHUB_REPOSITORY and GITHUB_RUN_ID, so a lock holder in pg_stat_activity names the run. */
+  run?: { repository?: string; runId?: string };
 }
 
 export interface MigrationContext {
@@ -56,6 +71,8 @@ export interface MigrationContext {
   teardown: Teardown;
   /** Told what a post step must clean up if this process dies before its own teardown. */
   onSsmSession?: (session: { pid: number; sessionId: string }) => void;
+  /** Told when the teardown has closed that session, so the post step has nothing left to do. */
+  onSsmSessionClosed?: () => void;
   clock?: Clock;
 }
 
@@ -64,8 +81,29 @@ export interface MigrationOutcome {
   bastion: Bastion;
   applied: string[];
   pending: string[];
+  /** The SQL migration that failed and was rolled back. */
+  failed?: string;
   ran: string[];
   durationMs: number;
+}
+
+/** A SQL migration failed: the error as the migrator reported it, with the outcome up to it. */
+export class MigrationRunError extends SlipwayError {
+  constructor(
+    readonly outcome: MigrationOutcome,
+    cause: MigrationError,
+  ) {
+    super(cause.code, cause.message, { remedy: cause.remedy, evidence: cause.evidence, cause });
+  }
+}
+
+/** `slipway-migrate owner/repo run 123`, within Postgres's 63 bytes: the repository is cut, never the run. */
+export function applicationName(role: string, run: MigrationRequest['run'] = {}): string {
+  const head = `slipway-${role}`;
+  const tail = run.runId ? ` run ${run.runId}` : '';
+  const room = 63 - head.length - tail.length - 1;
+  const repository = run.repository && room > 0 ? ` ${run.repository.slice(-room)}` : '';
+  return `${head}${repository}${tail}`.slice(0, 63);
 }
 
 /**
@@ -79,31 +117,63 @@ export async function runMigrations(
   const clock = context.clock ?? systemClock;
   const started = clock.now();
   const { logger } = context;
+  // A wrong directory is found before anything is touched.
+  const files = request.migrationsDir ? await readMigrationsInput(request.migrationsDir) : [];
   const database = await resolveCredentials(request.credentials, context, context.secrets);
   const { bastion, tunnel, local: reached } = await openDatabaseTunnel(request, context, database);
+  const ran: string[] = [];
+  const outcome = (extra: Partial<MigrationOutcome> = {}): MigrationOutcome => ({
+    mode: tunnel.mode,
+    bastion,
+    applied: [],
+    pending: [],
+    ran,
+    durationMs: clock.now() - started,
+    ...extra,
+  });
   try {
     const local: DbTarget = { ...reached, ssl: request.ssl };
-    await waitForDatabase(request.init.createIfMissing ? { ...local, database: 'postgres' } : local, {
+    for (const form of secretForms(local)) context.secrets.register(form);
+    const maintenance = request.init.createIfMissing || request.init.reset;
+    await waitForDatabase(maintenance ? { ...local, database: 'postgres' } : local, {
       timeoutMs: request.readyTimeoutMs,
     });
-    const init = await initDatabase(local, { ...request.init, logger });
-    const ran: string[] = [
+    const init = await initDatabase(local, {
+      ...request.init,
+      dryRun: request.dryRun,
+      lockTimeoutMs: request.lockTimeoutMs,
+      applicationName: applicationName('init', request.run),
+      logger,
+    });
+    ran.push(
       ...(init.created ? [`created database ${database.database}`] : []),
       ...(init.reset ? [`reset database ${database.database}`] : []),
       ...init.extensions.map((e) => `extension ${e}`),
-    ];
+      ...init.planned.map((p) => `${p.step} ${p.name} (not run: dry run)`),
+    );
     let applied: string[] = [];
     let pending: string[] = [];
-    if (request.migrationsDir) {
-      const result = await migrate(local, {
-        dir: request.migrationsDir,
-        dryRun: request.dryRun,
-        lockTimeoutMs: request.lockTimeoutMs,
-        historyTable: request.historyTable,
-        logger,
-      });
-      applied = result.applied;
-      pending = result.pending;
+    // A dry run that would create the database or reset it has no database to read the history from.
+    if (init.planned.some((p) => p.step !== 'create extension')) {
+      pending = files.map((file) => file.name);
+    } else if (request.migrationsDir) {
+      try {
+        const result = await migrate(local, {
+          dir: request.migrationsDir,
+          dryRun: request.dryRun,
+          lockTimeoutMs: request.lockTimeoutMs,
+          historyTable: request.historyTable,
+          applicationName: applicationName('migrate', request.run),
+          logger,
+        });
+        applied = result.applied;
+        pending = result.pending;
+      } catch (error) {
+        if (error instanceof MigrationError) {
+          throw new MigrationRunError(outcome({ applied: error.applied, failed: error.file }), error);
+        }
+        throw error;
+      }
     }
     for (const [what, command] of [
       ['migration command', request.command],
@@ -117,16 +187,36 @@ export async function runMigrations(
       await runShell(what, command, local, request.workingDirectory, context);
       ran.push(`${what}: ${command}`);
     }
-    return { mode: tunnel.mode, bastion, applied, pending, ran, durationMs: clock.now() - started };
+    return outcome({ applied, pending });
   } finally {
     const failures = await context.teardown.run();
     for (const failure of failures) logger.warning(`Teardown: ${failure}`);
   }
 }
 
+async function readMigrationsInput(dir: string) {
+  try {
+    return await readMigrations(dir);
+  } catch (error) {
+    if (error instanceof SlipwayError && error.code === DB.NO_MIGRATIONS) {
+      throw new ConfigurationError(error.code, `Input "migrations-dir": ${error.message}`, {
+        remedy: error.remedy,
+      });
+    }
+    throw error;
+  }
+}
+
 export type TunnelContext = Pick<
   MigrationContext,
-  'ec2' | 'ssm' | 'instanceConnect' | 'secrets' | 'logger' | 'teardown' | 'onSsmSession'
+  | 'ec2'
+  | 'ssm'
+  | 'instanceConnect'
+  | 'secrets'
+  | 'logger'
+  | 'teardown'
+  | 'onSsmSession'
+  | 'onSsmSessionClosed'
 >;
 
 /**
@@ -141,7 +231,8 @@ export async function openDatabaseTunnel(
   const bastion = await locateBastion(settings, context);
   context.logger.info(`Bastion ${bastion.instanceId} (${bastion.address || 'no address'}).`);
   const tunnel = await openTunnel(settings, context, bastion, database);
-  context.teardown.add(`close the ${tunnel.mode} tunnel`, tunnel.close);
+  // The SSM tunnel registered itself as soon as its plugin was spawned.
+  if (tunnel.mode === 'ssh') context.teardown.add('close the ssh tunnel', tunnel.close);
   context.logger.info(
     `Tunnel (${tunnel.mode}) open: 127.0.0.1:${tunnel.localPort} → ${database.host}:${database.port}.`,
   );
@@ -149,12 +240,14 @@ export async function openDatabaseTunnel(
 }
 
 /**
- * With an SSH endpoint and a key of its own, the endpoint is the bastion (one outside EC2, or behind a
- * fixed name): nothing to look up. Otherwise the one running instance the inputs select.
+ * With an SSH endpoint and a key of its own, and no instance id or tag, the endpoint is the bastion (one
+ * outside EC2): nothing to look up. Otherwise EC2 is asked for the one running instance the inputs select
+ * (Name=bastion by default), and an SSH endpoint only overrides the address connected to.
  */
 function locateBastion(request: TunnelSettings, context: TunnelContext): Promise<Bastion> {
   const { endpoint, privateKey } = request.ssh;
-  if (request.mode === 'ssh' && endpoint && privateKey && !request.bastion.instanceId) {
+  const selected = request.bastion.instanceId || request.bastion.tag;
+  if (request.mode === 'ssh' && endpoint && privateKey && !selected) {
     return Promise.resolve({ instanceId: `${endpoint.host}:${endpoint.port}`, address: endpoint.host });
   }
   return findBastion(context.ec2(), request.bastion);
@@ -173,7 +266,13 @@ async function openTunnel(
       region: request.region,
       instanceId: bastion.instanceId,
       ...remote,
-      onStarted: context.onSsmSession,
+      onStarted: (started) => {
+        context.onSsmSession?.({ pid: started.pid, sessionId: started.sessionId });
+        context.teardown.add('close the ssm tunnel', async () => {
+          await started.close();
+          context.onSsmSessionClosed?.();
+        });
+      },
     });
   }
   const privateKey = request.ssh.privateKey ?? (await pushEphemeralKey(context, bastion, request.ssh.user));
@@ -219,20 +318,19 @@ async function runShell(
   cwd: string,
   context: MigrationContext,
 ): Promise<void> {
-  const cancel = new AbortController();
-  context.teardown.add(`stop the ${what}`, async () => cancel.abort());
-  const result = await context.logger.group(`${what}: ${command}`, () =>
-    runCommand('/bin/sh', ['-c', command], {
-      cwd,
-      signal: cancel.signal,
-      env: { ...process.env, ...pgEnv(target) },
-      logger: { ...context.logger, info: (line) => context.logger.info(context.secrets.redact(line)) },
-    }),
-  );
-  if (result.exitCode !== 0) {
+  const env = pgEnv(target);
+  context.secrets.register(env.DATABASE_URL);
+  const shell = startShell(command, {
+    cwd,
+    env: { ...process.env, ...env },
+    onLine: (line) => context.logger.info(context.secrets.redact(line)),
+  });
+  context.teardown.add(`stop the ${what}`, () => shell.stop());
+  const exitCode = await context.logger.group(`${what}: ${command}`, () => shell.exited);
+  if (exitCode !== 0) {
     throw new SlipwayError(
       TUNNEL.COMMAND_FAILED,
-      `The ${what} failed with exit code ${result.exitCode}${result.exitCode > 128 ? ` (killed by signal ${result.exitCode - 128})` : ''}.`,
+      `The ${what} failed with exit code ${exitCode}${exitCode > 128 ? ` (killed by signal ${exitCode - 128})` : ''}.`,
       {
         remedy: 'Its output is in the log group above; the tunnel is closed.',
       },

@@ -16,11 +16,12 @@ export function migrationSummary(outcome: MigrationOutcome): string {
     .paragraph(
       `Tunnel: **${outcome.mode}** via ${outcome.bastion.instanceId}; ${(outcome.durationMs / 1000).toFixed(1)} s; tunnel closed.`,
     );
-  if (outcome.applied.length || outcome.pending.length) {
+  if (outcome.applied.length || outcome.pending.length || outcome.failed) {
     summary.table(
       ['Migration', 'Status'],
       [
         ...outcome.applied.map((name) => [name, '✅ applied']),
+        ...(outcome.failed ? [[outcome.failed, '❌ failed, rolled back']] : []),
         ...outcome.pending.map((name) => [name, '⏸️ pending (dry run)']),
       ],
     );

@@ -1,7 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { SSMClient, StartSessionCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm';
-import { SlipwayError } from '@slipway/kit';
+import {
+  SSMClient,
+  StartSessionCommand,
+  StartSessionCommandInput,
+  TerminateSessionCommand,
+} from '@aws-sdk/client-ssm';
+import { SlipwayError, awsErrorName } from '@slipway/kit';
 import { TUNNEL } from './codes';
 import { Tunnel } from './tunnel';
 
@@ -14,8 +19,13 @@ export interface SsmTunnelOptions {
   timeoutMs: number;
   /** The plugin executable (default: session-manager-plugin on PATH). */
   plugin?: string;
-  /** Told the plugin's pid and the session id at once, so a post step can clean up after a crash. */
-  onStarted?: (started: { pid: number; sessionId: string }) => void;
+  /**
+   * Told the plugin's pid, the session id and how to close both as soon as the plugin is spawned, before
+   * its port listens, so a teardown or a post step can clean up whenever the process dies.
+   */
+  onStarted?: (started: { pid: number; sessionId: string; close: () => Promise<void> }) => void;
+  /** Where AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export const PLUGIN_INSTALL =
@@ -23,6 +33,50 @@ export const PLUGIN_INSTALL =
 
 /** The env var through which the AWS CLI hands the session to the plugin, keeping the token out of argv. */
 export const SESSION_ENV = 'AWS_SSM_START_SESSION_RESPONSE';
+
+/**
+ * The SSM endpoint the plugin talks to, as the AWS CLI would pass it: the SDK's endpoint overrides first,
+ * else the regional endpoint with the partition's DNS suffix.
+ */
+export function ssmEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.AWS_ENDPOINT_URL_SSM || env.AWS_ENDPOINT_URL;
+  if (override) return override.replace(/\/+$/, '');
+  return `https://ssm.${region}.${dnsSuffix(region)}`;
+}
+
+function dnsSuffix(region: string): string {
+  if (region.startsWith('cn-')) return 'amazonaws.com.cn';
+  if (region.startsWith('us-isob-')) return 'sc2s.sgov.gov';
+  if (region.startsWith('us-iso-')) return 'c2s.ic.gov';
+  return 'amazonaws.com';
+}
+
+/** What a refused StartSession usually means, by the error's name. */
+const START_SESSION_REMEDIES: Record<string, string> = {
+  AccessDeniedException:
+    'Allow the role ssm:StartSession on the bastion instance and on the document AWS-StartPortForwardingSessionToRemoteHost (see docs/iam).',
+  TargetNotConnected:
+    'The bastion is not connected to Systems Manager: check that the SSM agent runs, that its instance profile has AmazonSSMManagedInstanceCore, and that it reaches the SSM endpoints.',
+  InvalidDocument: 'The region has no AWS-StartPortForwardingSessionToRemoteHost document; check the region.',
+};
+
+async function startSession(ssm: SSMClient, request: StartSessionCommandInput, instanceId: string) {
+  try {
+    return await ssm.send(new StartSessionCommand(request));
+  } catch (error) {
+    const name = awsErrorName(error) ?? 'Error';
+    throw new SlipwayError(
+      TUNNEL.SSM_REFUSED,
+      `Session Manager refused to start a session on ${instanceId}: ${name}: ${(error as Error).message}`,
+      {
+        remedy:
+          START_SESSION_REMEDIES[name] ??
+          'Check ssm:StartSession for the role, the SSM agent on the bastion, and the region.',
+        cause: error,
+      },
+    );
+  }
+}
 
 /** Asks the OS for a free loopback port; the plugin binds it a moment later. */
 export function freeLocalPort(): Promise<number> {
@@ -50,12 +104,12 @@ export async function openSsmTunnel(options: SsmTunnelOptions): Promise<Tunnel> 
       localPortNumber: [String(localPort)],
     },
   };
-  const session = await options.ssm.send(new StartSessionCommand(request));
+  const session = await startSession(options.ssm, request, options.instanceId);
   const sessionId = session.SessionId!;
   const terminate = () =>
     options.ssm.send(new TerminateSessionCommand({ SessionId: sessionId })).then(() => undefined);
 
-  const endpoint = `https://ssm.${options.region}.amazonaws.com`;
+  const endpoint = ssmEndpoint(options.region, options.env);
   const response = JSON.stringify({
     SessionId: sessionId,
     TokenValue: session.TokenValue,
@@ -81,18 +135,21 @@ export async function openSsmTunnel(options: SsmTunnelOptions): Promise<Tunnel> 
       ),
     ),
   );
-  const close = async () => {
-    if (plugin.exitCode === null && plugin.signalCode === null) {
-      plugin.kill('SIGTERM');
-      const killer = setTimeout(() => plugin.kill('SIGKILL'), 2_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    await terminate();
-  };
+  const gone = () => plugin.exitCode !== null || plugin.signalCode !== null;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      if (plugin.pid !== undefined && !gone()) {
+        plugin.kill('SIGTERM');
+        const killer = setTimeout(() => plugin.kill('SIGKILL'), 2_000);
+        await exited;
+        clearTimeout(killer);
+      }
+      await terminate();
+    })());
+  if (plugin.pid !== undefined) options.onStarted?.({ pid: plugin.pid, sessionId, close });
   try {
-    await Promise.race([listening(localPort, options.timeoutMs, () => plugin.exitCode !== null), missing]);
-    options.onStarted?.({ pid: plugin.pid!, sessionId });
+    await Promise.race([listening(localPort, options.timeoutMs, gone), missing]);
   } catch (error) {
     await close().catch(() => undefined);
     if (error instanceof SlipwayError) throw error;
@@ -105,8 +162,7 @@ export async function openSsmTunnel(options: SsmTunnelOptions): Promise<Tunnel> 
       },
     );
   }
-  let closed: Promise<void> | undefined;
-  return { mode: 'ssm', localPort, close: () => (closed ??= close()) };
+  return { mode: 'ssm', localPort, close };
 }
 
 async function listening(port: number, timeoutMs: number, gaveUp: () => boolean): Promise<void> {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SSMClient, StartSessionCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { openSsmTunnel, SESSION_ENV } from '@slipway/tunnel';
+import { SlipwayError } from '@slipway/kit';
+import { openSsmTunnel, SESSION_ENV, ssmEndpoint } from '@slipway/tunnel';
 
 const ssm = mockClient(SSMClient);
 let dir: string;
@@ -45,6 +46,7 @@ test('StartSession with the port-forwarding document, then the plugin invoked as
     timeoutMs: 5_000,
     plugin: join(dir, 'session-manager-plugin'),
     onStarted: (s) => started.push(s),
+    env: {},
   });
 
   const request = ssm.commandCalls(StartSessionCommand)[0]!.args[0].input;
@@ -96,5 +98,96 @@ test('a missing plugin is a clear error with the install remedy, and the session
   });
   await expect(attempt).rejects.toMatchObject({ code: 'SLW-TUN-006' });
   await expect(attempt).rejects.toThrow(/session-manager-plugin is not installed/);
+  expect(ssm.commandCalls(TerminateSessionCommand)).toHaveLength(1);
+});
+
+describe('the endpoint handed to the plugin', () => {
+  test.each([
+    ['the regional endpoint', 'eu-west-1', {}, 'https://ssm.eu-west-1.amazonaws.com'],
+    ['the China partition’s DNS suffix', 'cn-north-1', {}, 'https://ssm.cn-north-1.amazonaws.com.cn'],
+    [
+      'AWS_ENDPOINT_URL_SSM first',
+      'eu-west-1',
+      {
+        AWS_ENDPOINT_URL_SSM: 'https://vpce-1.ssm.eu-west-1.vpce.amazonaws.com/',
+        AWS_ENDPOINT_URL: 'http://x',
+      },
+      'https://vpce-1.ssm.eu-west-1.vpce.amazonaws.com',
+    ],
+    [
+      'then AWS_ENDPOINT_URL',
+      'eu-west-1',
+      { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' },
+      'http://127.0.0.1:5000',
+    ],
+  ])('%s', (_label, region, env, expected) => {
+    expect(ssmEndpoint(region, env)).toBe(expected);
+  });
+
+  test('is what the plugin is invoked with', async () => {
+    ssm.on(StartSessionCommand).resolves({ SessionId: 'sess-cn', TokenValue: 't', StreamUrl: 'wss://s' });
+    ssm.on(TerminateSessionCommand).resolves({});
+    const tunnel = await openSsmTunnel({
+      ssm: new SSMClient({ region: 'cn-north-1' }),
+      region: 'cn-north-1',
+      instanceId: 'i-0abc',
+      remoteHost: 'db',
+      remotePort: 5432,
+      timeoutMs: 5_000,
+      plugin: join(dir, 'session-manager-plugin'),
+      env: {},
+    });
+    await tunnel.close();
+    const call = JSON.parse(await readFile(join(dir, 'call.json'), 'utf8'));
+    expect(call.args.at(-1)).toBe('https://ssm.cn-north-1.amazonaws.com.cn');
+  });
+});
+
+test.each([
+  ['AccessDeniedException', /ssm:StartSession on the bastion instance and on the document/],
+  ['TargetNotConnected', /SSM agent runs.*AmazonSSMManagedInstanceCore/],
+])('a StartSession refused with %s is a SlipwayError with a code and a remedy', async (name, remedy) => {
+  ssm.on(StartSessionCommand).rejects(Object.assign(new Error(`${name} happened`), { name }));
+  const error = await openSsmTunnel({
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    region: 'eu-west-1',
+    instanceId: 'i-0abc',
+    remoteHost: 'db',
+    remotePort: 5432,
+    timeoutMs: 2_000,
+    plugin: join(dir, 'session-manager-plugin'),
+  }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(SlipwayError);
+  expect(error).toMatchObject({
+    code: 'SLW-TUN-014',
+    message: expect.stringContaining(`on i-0abc: ${name}`),
+    remedy: expect.stringMatching(remedy),
+  });
+  expect(ssm.commandCalls(TerminateSessionCommand)).toHaveLength(0);
+});
+
+test('the plugin is reported (pid, session, close) as soon as it is spawned, before its port listens', async () => {
+  ssm.on(StartSessionCommand).resolves({ SessionId: 'sess-slow' });
+  ssm.on(TerminateSessionCommand).resolves({});
+  await writeFile(join(dir, 'silent-plugin'), '#!/bin/sh\nexec sleep 30\n');
+  await chmod(join(dir, 'silent-plugin'), 0o755);
+  const started: { pid: number; sessionId: string; close: () => Promise<void> }[] = [];
+  const attempt = openSsmTunnel({
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    region: 'eu-west-1',
+    instanceId: 'i-0abc',
+    remoteHost: 'db',
+    remotePort: 5432,
+    timeoutMs: 10_000,
+    plugin: join(dir, 'silent-plugin'),
+    onStarted: (s) => started.push(s),
+  });
+  for (let i = 0; i < 100 && !started.length; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(started).toEqual([expect.objectContaining({ sessionId: 'sess-slow', pid: expect.any(Number) })]);
+
+  // What a signal's teardown does meanwhile: the plugin goes, the session ends, the wait gives up.
+  await started[0]!.close();
+  await expect(attempt).rejects.toMatchObject({ code: 'SLW-TUN-007' });
+  expect(() => process.kill(started[0]!.pid, 0)).toThrow();
   expect(ssm.commandCalls(TerminateSessionCommand)).toHaveLength(1);
 });

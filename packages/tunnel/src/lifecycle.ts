@@ -1,0 +1,78 @@
+import { SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
+import { Logger, StateStore, stateSlot } from '@slipway/kit';
+import { z } from 'zod';
+import { Teardown } from './tunnel';
+
+/** What the post step needs to end a Session Manager session the main step could not close. */
+export const ssmSessionSlot = stateSlot(
+  'ssm-session',
+  z.object({ pid: z.number(), sessionId: z.string(), region: z.string() }),
+);
+
+/**
+ * The main step's side of the post-step state: the session is recorded as soon as its plugin is spawned,
+ * and forgotten once the teardown closed it, so the post step neither kills a pid the OS may have given
+ * to another process nor terminates the session twice.
+ */
+export function ssmSessionState(store: StateStore, region: string) {
+  return {
+    onSsmSession: (session: { pid: number; sessionId: string }) =>
+      ssmSessionSlot.save(store, { pid: session.pid, sessionId: session.sessionId, region }),
+    onSsmSessionClosed: () => store.set('ssm-session', ''),
+  };
+}
+
+/** Runs in the post step: does work only if the main step died before its own teardown. */
+export async function cleanUpSsmSession(
+  store: StateStore,
+  options: {
+    ssm: (region: string) => Pick<SSMClient, 'send'>;
+    logger: Logger;
+    kill?: (pid: number, signal: NodeJS.Signals) => void;
+  },
+): Promise<void> {
+  const session = ssmSessionSlot.load(store);
+  if (!session) return;
+  try {
+    (options.kill ?? process.kill)(session.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+  await options
+    .ssm(session.region)
+    .send(new TerminateSessionCommand({ SessionId: session.sessionId }))
+    .then(() => options.logger.info(`Ended Session Manager session ${session.sessionId}.`))
+    .catch((error: Error) =>
+      options.logger.warning(`TerminateSession ${session.sessionId}: ${error.message}`),
+    );
+}
+
+/** The part of `process` that signal handling uses. */
+export interface SignalTarget {
+  once(signal: NodeJS.Signals, listener: () => void): unknown;
+  removeListener(signal: NodeJS.Signals, listener: () => void): unknown;
+  exit(code: number): void;
+}
+
+/**
+ * Cancelling a job sends SIGINT, then SIGKILL 7.5 s later: run the teardown in between, then exit 128+n.
+ * Returns a function that removes the handlers.
+ */
+export function teardownOnSignals(
+  teardown: Teardown,
+  logger: Logger,
+  target: SignalTarget = process,
+): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = () => {
+      logger.warning(`${signal}: closing the tunnel before exiting.`);
+      void teardown
+        .run()
+        .then((failures) => failures.forEach((failure) => logger.warning(`Teardown: ${failure}`)))
+        .finally(() => target.exit(signal === 'SIGINT' ? 130 : 143));
+    };
+    target.once(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => handlers.forEach(([signal, handler]) => target.removeListener(signal, handler));
+}
