@@ -26,18 +26,21 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => moto?.stop());
 
-async function launch(name: string): Promise<string> {
+/** Launches `count` instances tagged Name=<name> in one call (so at the same moment). */
+async function launchAll(name: string, count: number): Promise<string[]> {
   const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0]!.ImageId;
   const answer = await ec2.send(
     new RunInstancesCommand({
       ImageId: image,
-      MinCount: 1,
-      MaxCount: 1,
+      MinCount: count,
+      MaxCount: count,
       TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
     }),
   );
-  return answer.Instances![0]!.InstanceId!;
+  return answer.Instances!.map((instance) => instance.InstanceId!);
 }
+
+const launch = async (name: string) => (await launchAll(name, 1))[0]!;
 
 test('none, one and several running bastions', async () => {
   await expect(findBastion(ec2, { tag: 'Name=bastion' })).rejects.toMatchObject({ code: 'SLW-TUN-001' });
@@ -48,10 +51,19 @@ test('none, one and several running bastions', async () => {
   expect(found.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   expect((await findBastion(ec2, { instanceId: first, tag: 'Name=ignored' })).instanceId).toBe(first);
 
+  // EC2 launch times have one-second resolution: a bastion launched later is the newest.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   const second = await launch('bastion');
-  const several = findBastion(ec2, { tag: 'Name=bastion' });
+  const newest = await findBastion(ec2, { tag: 'Name=bastion' });
+  expect(newest.instanceId).toBe(second);
+  expect(newest.passedOver).toEqual([expect.stringMatching(new RegExp(`^${first} \\(bastion\\) running`))]);
+});
+
+test('several running bastions launched at the same moment: an error listing them', async () => {
+  const [a, b] = await launchAll('twin-bastion', 2);
+  const several = findBastion(ec2, { tag: 'Name=twin-bastion' });
   await expect(several).rejects.toMatchObject({ code: 'SLW-TUN-002' });
-  await expect(several).rejects.toThrow(new RegExp(`${first}.*${second}|${second}.*${first}`));
+  await expect(several).rejects.toThrow(new RegExp(`${a}.*${b}|${b}.*${a}`));
 });
 
 test('no running match lists the tagged instances in other states', async () => {

@@ -11,6 +11,8 @@ export interface Bastion {
   instanceId: string;
   address: string;
   availabilityZone?: string;
+  /** Older running instances the tag also matched, passed over for the newest. */
+  passedOver?: string[];
 }
 
 /** The tag looked up when neither "bastion-instance-id" nor "bastion-tag" is given. */
@@ -32,8 +34,9 @@ export function parseTagFilter(raw: string): { key: string; value: string } {
 }
 
 /**
- * The one running instance with the tag (or the given id); zero or several is an error listing them.
- * The state is filtered here rather than by EC2, so that "none running" can name the stopped ones.
+ * The newest running instance with the tag (or the given id). None running, or several launched at the
+ * same newest moment, is an error listing what was found. The state is filtered here rather than by EC2,
+ * so that "none running" can name the stopped ones.
  */
 export async function findBastion(
   ec2: EC2Client,
@@ -58,20 +61,25 @@ export async function findBastion(
       remedy: 'Start the bastion, or check "bastion-tag" / "bastion-instance-id" and the region.',
     });
   }
-  if (instances.length > 1) {
+  const launched = (instance: Instance) => instance.LaunchTime?.getTime() ?? 0;
+  const newestAt = Math.max(...instances.map(launched));
+  const newest = instances.filter((instance) => launched(instance) === newestAt);
+  if (newest.length > 1) {
     throw new ConfigurationError(
       TUNNEL.SEVERAL_BASTIONS,
-      `${instances.length} running instances match ${what}: ${instances.map(describe).join('; ')}.`,
+      `${newest.length} running instances match ${what} and none is the newest: ${instances.map(describe).join('; ')}.`,
       {
         remedy: 'Narrow "bastion-tag" or set "bastion-instance-id".',
       },
     );
   }
-  const instance = instances[0]!;
+  const instance = newest[0]!;
+  const passedOver = instances.filter((other) => other !== instance).map(describe);
   return {
     instanceId: instance.InstanceId!,
     address: instance.PublicIpAddress ?? instance.PrivateIpAddress ?? '',
     availabilityZone: instance.Placement?.AvailabilityZone,
+    ...(passedOver.length ? { passedOver } : {}),
   };
 }
 

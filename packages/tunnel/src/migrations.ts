@@ -230,6 +230,10 @@ export async function openDatabaseTunnel(
 ): Promise<{ bastion: Bastion; tunnel: Tunnel; local: DbTarget }> {
   const bastion = await locateBastion(settings, context);
   context.logger.info(`Bastion ${bastion.instanceId} (${bastion.address || 'no address'}).`);
+  if (bastion.passedOver)
+    context.logger.warning(
+      `Several running bastions match; using the newest, ${bastion.instanceId}. Passed over: ${bastion.passedOver.join('; ')}.`,
+    );
   const tunnel = await openTunnel(settings, context, bastion, database);
   // The SSM tunnel registered itself as soon as its plugin was spawned.
   if (tunnel.mode === 'ssh') context.teardown.add('close the ssh tunnel', tunnel.close);
@@ -241,7 +245,7 @@ export async function openDatabaseTunnel(
 
 /**
  * With an SSH endpoint and a key of its own, and no instance id or tag, the endpoint is the bastion (one
- * outside EC2): nothing to look up. Otherwise EC2 is asked for the one running instance the inputs select
+ * outside EC2): nothing to look up. Otherwise EC2 is asked for the newest running instance the inputs select
  * (Name=bastion by default), and an SSH endpoint only overrides the address connected to.
  */
 function locateBastion(request: TunnelSettings, context: TunnelContext): Promise<Bastion> {
