@@ -87,6 +87,19 @@ describe('sandbox faults and counters', () => {
     expect(clusters.clusterArns?.some((arn) => arn.endsWith('/faulted'))).toBe(false);
   });
 
+  it('loses a response after processing the request, so a retry meets the change already made', async () => {
+    const ecs = ecsClient();
+    sandbox.setFaults({ lostResponseRate: 1, operations: ['CreateCluster'] });
+    await expect(ecs.send(new CreateClusterCommand({ clusterName: 'lost-reply' }))).rejects.toMatchObject({
+      name: 'ServerException',
+      message: 'Simulated lost response',
+      $metadata: { httpStatusCode: 500 },
+    });
+    sandbox.setFaults({});
+    const clusters = await ecs.send(new ListClustersCommand({}));
+    expect(clusters.clusterArns?.some((arn) => arn.endsWith('/lost-reply'))).toBe(true);
+  });
+
   it('answers server errors as 500 or 503 ServerException', async () => {
     const ecs = ecsClient();
     sandbox.setFaults({ serverErrorRate: 1 });

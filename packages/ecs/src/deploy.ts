@@ -3,11 +3,11 @@ import {
   DescribeTaskDefinitionCommand,
   paginateListTaskDefinitions,
   ECSClient,
-  RegisterTaskDefinitionCommand,
   Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { registerTaskDefinition } from './register';
 import { Clock, ConfigurationError, INVALID_INPUT, Logger, awsErrorName, systemClock } from '@slipway/kit';
 import {
   CodeDeploySettings,
@@ -165,14 +165,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
   const registerOnce = (definition: TaskDefinitionInput) => {
     const key = JSON.stringify(definition);
     if (!registered.has(key)) {
-      registered.set(
-        key,
-        ecs.send(new RegisterTaskDefinitionCommand(definition)).then((answer) => {
-          const arn = answer.taskDefinition?.taskDefinitionArn ?? '';
-          logger.info(`Registered ${arn}`);
-          return arn;
-        }),
-      );
+      registered.set(key, registerTaskDefinition(ecs, definition, { logger, since: startedAt }));
     }
     return registered.get(key)!;
   };

@@ -6,6 +6,7 @@ export * from './rollout';
 export * from './diagnose';
 export * from './service-deployments';
 export * from './deploy';
+export * from './register';
 export * from './revisions';
 export * from './report';
 export * from './inputs';

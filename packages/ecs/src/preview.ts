@@ -5,7 +5,6 @@ import {
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
-  RegisterTaskDefinitionCommand,
   Service,
   paginateListServices,
   paginateListTaskDefinitions,
@@ -22,10 +21,11 @@ import {
   Rule,
   TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ConfigurationError, SlipwayError, awsErrorName, retry } from '@slipway/kit';
+import { ConfigurationError, Logger, SlipwayError, awsErrorName, retry } from '@slipway/kit';
 import { ECS } from './codes';
 import { DeployContext, DeployRequest, DeployResult, deploy, findServices } from './deploy';
 import { describe } from './describe';
+import { registerTaskDefinition } from './register';
 import { familyOf, toRegisterInput } from './taskdef';
 
 export type PreviewAction = 'deploy' | 'delete' | 'sweep';
@@ -102,7 +102,7 @@ async function deployPreview(request: PreviewRequest, context: PreviewContext): 
   const route = request.route ? await ensureRoute(template!, request, context) : undefined;
   const [existing] = (await describe(ecs, request.cluster, [name])).filter((s) => s.status === 'ACTIVE');
   if (!existing) {
-    const taskDefinition = await registerPreviewFamily(ecs, template!.taskDefinition!, pullRequest);
+    const taskDefinition = await registerPreviewFamily(ecs, template!.taskDefinition!, pullRequest, logger);
     await ecs.send(
       new CreateServiceCommand({
         cluster: request.cluster,
@@ -141,15 +141,19 @@ async function deployPreview(request: PreviewRequest, context: PreviewContext): 
 }
 
 /** The template's task definition, registered as the family <family>-pr-<N>, so previews never add revisions to the template's. */
-async function registerPreviewFamily(ecs: ECSClient, templateArn: string, pullRequest: number) {
+async function registerPreviewFamily(
+  ecs: ECSClient,
+  templateArn: string,
+  pullRequest: number,
+  logger: Logger,
+) {
+  const since = new Date();
   const live = await ecs.send(
     new DescribeTaskDefinitionCommand({ taskDefinition: templateArn, include: ['TAGS'] }),
   );
   const { input } = toRegisterInput(live.taskDefinition!, live.tags);
-  const answer = await ecs.send(
-    new RegisterTaskDefinitionCommand({ ...input, family: `${input.family}-pr-${pullRequest}` }),
-  );
-  return answer.taskDefinition!.taskDefinitionArn!;
+  const family = `${input.family}-pr-${pullRequest}`;
+  return registerTaskDefinition(ecs, { ...input, family }, { logger, since });
 }
 
 interface Route {

@@ -6,6 +6,8 @@ export interface FaultDecision {
   latencyMs: number;
   /** The error to answer instead of processing the request. */
   error?: AwsError;
+  /** The error to answer after processing the request (a lost response). */
+  errorAfter?: AwsError;
 }
 
 /** Decides, before an AWS request is processed, whether to delay it and whether to fail it. */
@@ -26,9 +28,15 @@ export class FaultInjector {
   }
 
   decide(operation: string, serverErrorType: string): FaultDecision {
-    const { throttleRate = 0, serverErrorRate = 0, latencyMs = 0, operations } = this.faults;
+    const {
+      throttleRate = 0,
+      serverErrorRate = 0,
+      lostResponseRate = 0,
+      latencyMs = 0,
+      operations,
+    } = this.faults;
     if (operations && !operations.includes(operation)) return { latencyMs: 0 };
-    if (throttleRate === 0 && serverErrorRate === 0) return { latencyMs };
+    if (throttleRate === 0 && serverErrorRate === 0 && lostResponseRate === 0) return { latencyMs };
     const roll = this.random.next();
     if (roll < throttleRate) {
       return { latencyMs, error: new AwsError('ThrottlingException', 'Rate exceeded') };
@@ -36,6 +44,9 @@ export class FaultInjector {
     if (roll < throttleRate + serverErrorRate) {
       const status = this.random.next() < 0.5 ? 500 : 503;
       return { latencyMs, error: new AwsError(serverErrorType, 'Simulated server error', status) };
+    }
+    if (roll < throttleRate + serverErrorRate + lostResponseRate) {
+      return { latencyMs, errorAfter: new AwsError(serverErrorType, 'Simulated lost response', 500) };
     }
     return { latencyMs };
   }
@@ -45,7 +56,10 @@ export function validateFaults(input: unknown): FaultOptions {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new Error('Faults must be an object');
   }
-  const { throttleRate, serverErrorRate, latencyMs, operations } = input as Record<string, unknown>;
+  const { throttleRate, serverErrorRate, lostResponseRate, latencyMs, operations } = input as Record<
+    string,
+    unknown
+  >;
   const rate = (name: string, value: unknown) => {
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
@@ -56,9 +70,12 @@ export function validateFaults(input: unknown): FaultOptions {
   const faults: FaultOptions = {
     throttleRate: rate('throttleRate', throttleRate),
     serverErrorRate: rate('serverErrorRate', serverErrorRate),
+    lostResponseRate: rate('lostResponseRate', lostResponseRate),
   };
-  if ((faults.throttleRate ?? 0) + (faults.serverErrorRate ?? 0) > 1) {
-    throw new Error('Fault options throttleRate and serverErrorRate must add up to at most 1');
+  if ((faults.throttleRate ?? 0) + (faults.serverErrorRate ?? 0) + (faults.lostResponseRate ?? 0) > 1) {
+    throw new Error(
+      'Fault options throttleRate, serverErrorRate and lostResponseRate must add up to at most 1',
+    );
   }
   if (latencyMs !== undefined) {
     if (typeof latencyMs !== 'number' || !(latencyMs >= 0)) {

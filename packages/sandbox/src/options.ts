@@ -20,6 +20,11 @@ export interface FaultOptions {
   throttleRate?: number;
   /** Probability (0..1) of answering a 500 or 503 server error. */
   serverErrorRate?: number;
+  /**
+   * Probability (0..1) of processing the request and then answering a 500, as when a response is lost
+   * on its way back: the change happened, yet the caller sees a failure and its SDK retries.
+   */
+  lostResponseRate?: number;
   /** Delay added before answering. */
   latencyMs?: number;
   /** Operations the faults apply to (default: every AWS operation). */

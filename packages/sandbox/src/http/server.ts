@@ -90,6 +90,7 @@ async function handleAws(
   }
   try {
     const output = operation((input ?? {}) as object);
+    if (fault.errorAfter) return sendAwsError(response, fault.errorAfter);
     sendJson(response, 200, AWS_JSON, output ?? {});
   } catch (error) {
     if (error instanceof AwsError) return sendAwsError(response, error);
