@@ -162,14 +162,16 @@ const POLLING_CALLS = new Set([
 ]);
 
 /**
- * The calls the sandbox served while the action followed the rollout (every one after its last
- * UpdateService or CreateDeployment), divided by the polls the action logged. On failure the diagnosis
- * reads service deployments once more, which counts against "all".
+ * The calls the sandbox served while the action followed the rollout (after its last UpdateService or
+ * CreateDeployment, up to its last DescribeServices: the diagnosis that follows a failure is not
+ * polling), divided by the polls the action logged.
  */
 function callsPerPoll(calls: string[], stdout: string): { describeServices: number; all: number } {
   const polls = Math.max(stdout.match(/::debug::poll \d+:/g)?.length ?? 0, 1);
   const lastWrite = Math.max(calls.lastIndexOf('UpdateService'), calls.lastIndexOf('CreateDeployment'));
-  const following = calls.slice(lastWrite + 1).filter((operation) => POLLING_CALLS.has(operation));
+  const following = calls
+    .slice(lastWrite + 1, calls.lastIndexOf('DescribeServices') + 1)
+    .filter((operation) => POLLING_CALLS.has(operation));
   return {
     describeServices: following.filter((operation) => operation === 'DescribeServices').length / polls,
     all: following.length / polls,
