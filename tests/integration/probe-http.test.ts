@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { memoryLogger, Secrets } from '@slipway/kit';
+import { Secrets } from '@slipway/kit';
 import { parseJsonExpectation, validate, ValidateRequest } from '@slipway/probe';
+import { urlOnlyContext } from '../helpers/probe';
 
 /** An HTTPS server with a fresh self-signed certificate, echoing the Authorization header it gets. */
 /** What happened, in order: requests served and secrets registered. */
@@ -70,17 +71,7 @@ const request = (http: Partial<NonNullable<ValidateRequest['http']>> = {}): Vali
     ...http,
   },
 });
-/** URLs alone need no AWS: a client asked for would be a bug. */
-const context = (secrets = new Secrets()) => ({
-  ecs: () => {
-    throw new Error('no ECS client expected');
-  },
-  elb: () => {
-    throw new Error('no ELBv2 client expected');
-  },
-  logger: memoryLogger(),
-  secrets,
-});
+const context = urlOnlyContext;
 
 test('TLS is verified by default: a self-signed certificate fails, saying so', async () => {
   const report = await validate(request(), context());

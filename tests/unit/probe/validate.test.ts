@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryLogger, Secrets, virtualClock } from '@slipway/kit';
+import { Secrets, virtualClock } from '@slipway/kit';
 import {
   parseJsonExpectation,
   urlCredentials,
@@ -9,6 +9,7 @@ import {
   validationSummary,
   ValidateRequest,
 } from '@slipway/probe';
+import { urlOnlyContext } from '../../helpers/probe';
 
 /** Echoes its query parameters in a JSON body; /broken answers 500. What happened, in order, in events. */
 let server: Server;
@@ -48,17 +49,7 @@ const request = (url: string, http: Partial<NonNullable<ValidateRequest['http']>
     ...http,
   },
 });
-const context = (secrets: Secrets) => ({
-  ecs: () => {
-    throw new Error('no ECS client expected');
-  },
-  elb: () => {
-    throw new Error('no ELBv2 client expected');
-  },
-  logger: memoryLogger(),
-  secrets,
-  clock: virtualClock(),
-});
+const context = (secrets: Secrets) => urlOnlyContext(secrets, virtualClock());
 
 test('credential-like query values are registered, encoded and decoded, before the URL is requested', async () => {
   const secrets = new Secrets((secret) => events.push(`secret ${secret}`));

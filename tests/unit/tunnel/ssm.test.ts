@@ -31,20 +31,27 @@ process.on('SIGTERM', () => process.exit(0));
   await chmod(join(dir, 'session-manager-plugin'), 0o755);
 });
 
+/** The tunnel every test opens, to instance i-0abc in eu-west-1 via the recording plugin, as overridden. */
+const openTunnel = (overrides: Partial<Parameters<typeof openSsmTunnel>[0]>) =>
+  openSsmTunnel({
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    region: 'eu-west-1',
+    instanceId: 'i-0abc',
+    remoteHost: 'db',
+    remotePort: 5432,
+    timeoutMs: 5_000,
+    plugin: join(dir, 'session-manager-plugin'),
+    ...overrides,
+  });
+
 test('StartSession with the port-forwarding document, then the plugin invoked as the AWS CLI does', async () => {
   ssm
     .on(StartSessionCommand)
     .resolves({ SessionId: 'sess-1', TokenValue: 'secret-token', StreamUrl: 'wss://ssm/stream' });
   ssm.on(TerminateSessionCommand).resolves({});
   const started: unknown[] = [];
-  const tunnel = await openSsmTunnel({
-    ssm: new SSMClient({ region: 'eu-west-1' }),
-    region: 'eu-west-1',
-    instanceId: 'i-0abc',
+  const tunnel = await openTunnel({
     remoteHost: 'db.internal',
-    remotePort: 5432,
-    timeoutMs: 5_000,
-    plugin: join(dir, 'session-manager-plugin'),
     onStarted: (s) => started.push(s),
     env: {},
   });
@@ -87,15 +94,7 @@ test('StartSession with the port-forwarding document, then the plugin invoked as
 test('a missing plugin is a clear error with the install remedy, and the session is ended', async () => {
   ssm.on(StartSessionCommand).resolves({ SessionId: 'sess-2' });
   ssm.on(TerminateSessionCommand).resolves({});
-  const attempt = openSsmTunnel({
-    ssm: new SSMClient({ region: 'eu-west-1' }),
-    region: 'eu-west-1',
-    instanceId: 'i-0abc',
-    remoteHost: 'db',
-    remotePort: 5432,
-    timeoutMs: 2_000,
-    plugin: join(dir, 'no-such-plugin'),
-  });
+  const attempt = openTunnel({ timeoutMs: 2_000, plugin: join(dir, 'no-such-plugin') });
   await expect(attempt).rejects.toMatchObject({ code: 'SLW-TUN-006' });
   await expect(attempt).rejects.toThrow(/session-manager-plugin is not installed/);
   expect(ssm.commandCalls(TerminateSessionCommand)).toHaveLength(1);
@@ -127,14 +126,9 @@ describe('the endpoint handed to the plugin', () => {
   test('is what the plugin is invoked with', async () => {
     ssm.on(StartSessionCommand).resolves({ SessionId: 'sess-cn', TokenValue: 't', StreamUrl: 'wss://s' });
     ssm.on(TerminateSessionCommand).resolves({});
-    const tunnel = await openSsmTunnel({
+    const tunnel = await openTunnel({
       ssm: new SSMClient({ region: 'cn-north-1' }),
       region: 'cn-north-1',
-      instanceId: 'i-0abc',
-      remoteHost: 'db',
-      remotePort: 5432,
-      timeoutMs: 5_000,
-      plugin: join(dir, 'session-manager-plugin'),
       env: {},
     });
     await tunnel.close();
@@ -148,15 +142,7 @@ test.each([
   ['TargetNotConnected', /SSM agent runs.*AmazonSSMManagedInstanceCore/],
 ])('a StartSession refused with %s is a SlipwayError with a code and a remedy', async (name, remedy) => {
   ssm.on(StartSessionCommand).rejects(Object.assign(new Error(`${name} happened`), { name }));
-  const error = await openSsmTunnel({
-    ssm: new SSMClient({ region: 'eu-west-1' }),
-    region: 'eu-west-1',
-    instanceId: 'i-0abc',
-    remoteHost: 'db',
-    remotePort: 5432,
-    timeoutMs: 2_000,
-    plugin: join(dir, 'session-manager-plugin'),
-  }).catch((e: unknown) => e);
+  const error = await openTunnel({ timeoutMs: 2_000 }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(SlipwayError);
   expect(error).toMatchObject({
     code: 'SLW-TUN-014',
@@ -172,12 +158,7 @@ test('the plugin is reported (pid, session, close) as soon as it is spawned, bef
   await writeFile(join(dir, 'silent-plugin'), '#!/bin/sh\nexec sleep 30\n');
   await chmod(join(dir, 'silent-plugin'), 0o755);
   const started: { pid: number; sessionId: string; close: () => Promise<void> }[] = [];
-  const attempt = openSsmTunnel({
-    ssm: new SSMClient({ region: 'eu-west-1' }),
-    region: 'eu-west-1',
-    instanceId: 'i-0abc',
-    remoteHost: 'db',
-    remotePort: 5432,
+  const attempt = openTunnel({
     timeoutMs: 10_000,
     plugin: join(dir, 'silent-plugin'),
     onStarted: (s) => started.push(s),
