@@ -25,7 +25,7 @@ export async function registerTaskDefinition(
   const answer = await ecs.send(new RegisterTaskDefinitionCommand(definition));
   const registered = answer.taskDefinition!;
   options.logger.info(`Registered ${registered.taskDefinitionArn}`);
-  const earlierAttempts = (answer.$metadata.attempts ?? 1) - 1;
+  const earlierAttempts = (answer.$metadata?.attempts ?? 1) - 1;
   if (earlierAttempts > 0) {
     // Compared as ECS wrote both, so the defaults it fills in (port protocols, …) match.
     const ours = toRegisterInput(registered, answer.tags).input;
