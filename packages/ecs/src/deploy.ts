@@ -195,13 +195,24 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
         changes: p.changes,
         images: p.images,
       };
+      const finished = (status: 'UNCHANGED' | 'STARTED', reason: string) => ({
+        ...base,
+        status,
+        reason,
+        durationMs: clock.now() - started,
+      });
+      const startedAs = (deploymentId: string, kind: string) => {
+        logger.info(`${name}: ${kind} ${deploymentId} started with ${targetArn}`);
+        return { ...finished('STARTED', 'deployment started'), deploymentId };
+      };
+      const countOnly = `desired count set to ${request.desiredCount}`;
       const unchanged = targetArn === p.previousTaskDefinitionArn && !request.forceNewDeployment;
       if (
         unchanged &&
         (request.desiredCount === undefined || request.desiredCount === p.service.desiredCount)
       ) {
         logger.info(`${name}: nothing changed; no new revision and no deployment.`);
-        return { ...base, status: 'UNCHANGED', reason: 'nothing changed', durationMs: clock.now() - started };
+        return finished('UNCHANGED', 'nothing changed');
       }
       if (p.codeDeploy) {
         // ECS refuses new revisions for these services; only the count goes through UpdateService.
@@ -214,10 +225,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
             }),
           );
         }
-        if (unchanged) {
-          const reason = `desired count set to ${request.desiredCount}`;
-          return { ...base, status: 'UNCHANGED', reason, durationMs: clock.now() - started };
-        }
+        if (unchanged) return finished('UNCHANGED', countOnly);
         const appSpec = await appSpecFor(p.service, targetArn, request.codeDeploy?.appSpecPath);
         const deploymentId = await startCodeDeployment(
           context.codedeploy!(),
@@ -225,14 +233,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
           appSpec,
           request.rollbackOnFailure,
         );
-        logger.info(`${name}: CodeDeploy deployment ${deploymentId} started with ${targetArn}`);
-        return {
-          ...base,
-          deploymentId,
-          status: 'STARTED',
-          reason: 'deployment started',
-          durationMs: clock.now() - started,
-        };
+        return startedAs(deploymentId, 'CodeDeploy deployment');
       }
       const answer = await ecs.send(
         new UpdateServiceCommand({
@@ -243,23 +244,9 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
           forceNewDeployment: request.forceNewDeployment || undefined,
         }),
       );
-      if (unchanged) {
-        return {
-          ...base,
-          status: 'UNCHANGED',
-          reason: `desired count set to ${request.desiredCount}`,
-          durationMs: clock.now() - started,
-        };
-      }
+      if (unchanged) return finished('UNCHANGED', countOnly);
       const deploymentId = answer.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? '';
-      logger.info(`${name}: deployment ${deploymentId} started with ${targetArn}`);
-      return {
-        ...base,
-        deploymentId,
-        status: 'STARTED',
-        reason: 'deployment started',
-        durationMs: clock.now() - started,
-      };
+      return startedAs(deploymentId, 'deployment');
     }),
   );
 
