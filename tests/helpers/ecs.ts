@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ContainerDefinition,
   CreateServiceCommand,
   DescribeServicesCommand,
   DeploymentConfiguration,
@@ -136,7 +137,12 @@ export async function writeAppSpecFile(hookLambdaArn: string): Promise<string> {
 }
 
 /** A one-container Fargate task definition (app on port 3000), registered; returns its ARN. */
-export async function registerApp(ecs: ECSClient, family: string, image: string): Promise<string> {
+export async function registerApp(
+  ecs: ECSClient,
+  family: string,
+  image: string,
+  options: { container?: Partial<ContainerDefinition>; executionRoleArn?: string } = {},
+): Promise<string> {
   const response = await ecs.send(
     new RegisterTaskDefinitionCommand({
       family,
@@ -144,7 +150,10 @@ export async function registerApp(ecs: ECSClient, family: string, image: string)
       requiresCompatibilities: ['FARGATE'],
       cpu: '256',
       memory: '512',
-      containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
+      executionRoleArn: options.executionRoleArn,
+      containerDefinitions: [
+        { name: 'app', image, portMappings: [{ containerPort: 3000 }], ...options.container },
+      ],
     }),
   );
   return response.taskDefinition?.taskDefinitionArn ?? '';

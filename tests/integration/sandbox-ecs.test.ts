@@ -21,6 +21,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { startSandbox, type Sandbox } from '@slipway/sandbox';
+import { registerApp } from '../helpers/ecs';
 import { eventually } from '../helpers/ports';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -39,24 +40,11 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-async function register(
-  family: string,
-  image: string,
-  extra: Partial<ContainerDefinition> = {},
-): Promise<string> {
-  const response = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family,
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
-      containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }], ...extra }],
-    }),
-  );
-  return response.taskDefinition?.taskDefinitionArn ?? '';
-}
+const register = (family: string, image: string, container: Partial<ContainerDefinition> = {}) =>
+  registerApp(ecs, family, image, {
+    container,
+    executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+  });
 
 async function describeService(name: string): Promise<Service> {
   const response = await ecs.send(new DescribeServicesCommand({ services: [name] }));
