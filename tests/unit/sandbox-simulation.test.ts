@@ -9,18 +9,19 @@ import type {
   Task,
 } from '@aws-sdk/client-ecs';
 import type { GetLogEventsResponse } from '@aws-sdk/client-cloudwatch-logs';
-import { TIMING, createSimulatedAws, type SimulatedAws } from '@slipway/sandbox';
+import { TIMING, createSimulatedAws, type SimulatedAws, type SimulatedAwsSettings } from '@slipway/sandbox';
 
 const START = Date.UTC(2025, 0, 1);
 const HEALTH_CHECK = { command: ['CMD-SHELL', 'curl -f http://localhost:3000/health || exit 1'] };
 
-function simulatedAws(): SimulatedAws {
+function simulatedAws(timing?: SimulatedAwsSettings['timing']): SimulatedAws {
   const aws: SimulatedAws = createSimulatedAws({
     region: 'us-east-1',
     accountId: '123456789012',
     clusters: ['default'],
     seed: 7,
     wallClock: () => START + aws.simulatedSeconds * 1000,
+    timing,
   });
   return aws;
 }
@@ -134,6 +135,27 @@ describe('sandbox task lifecycle', () => {
     aws.advance(TIMING.healthCheckSeconds);
     expect(task().healthStatus).toBe('HEALTHY');
     expect(task().containers?.[0]?.healthStatus).toBe('HEALTHY');
+  });
+
+  it('takes the task durations it is given: a longer rollout for benchmarks in real time', () => {
+    const timing = {
+      provisioningSeconds: 15,
+      pendingSeconds: 30,
+      healthCheckSeconds: 20,
+      stoppingSeconds: 5,
+    };
+    const aws = simulatedAws(timing);
+    createService(aws, register(aws, 'repo/web:v1'));
+    aws.advance(1); // the scheduler's first step launches the tasks
+    aws.advance(timing.provisioningSeconds + timing.pendingSeconds - 1);
+    expect(primary(describeService(aws))).toMatchObject({ runningCount: 0, pendingCount: 2 });
+    aws.advance(1);
+    expect(primary(describeService(aws))).toMatchObject({ runningCount: 2, pendingCount: 0 });
+    aws.advance(timing.healthCheckSeconds - 1);
+    expect(primary(describeService(aws))?.rolloutState).toBe('IN_PROGRESS');
+    aws.advance(1);
+    expect(primary(describeService(aws))?.rolloutState).toBe('COMPLETED');
+    expect(() => simulatedAws({ pendingSeconds: -1 })).toThrow(/timing.pendingSeconds/);
   });
 
   it('takes four times as long to start a slow-start image', () => {

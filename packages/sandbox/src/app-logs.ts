@@ -1,4 +1,4 @@
-import type { ScenarioName } from './scenarios';
+import type { TaskScenario } from './scenarios';
 
 /** What the simulated application prints, so log-reading diagnostics have something real to find. */
 export interface AppLogContext {
@@ -6,7 +6,7 @@ export interface AppLogContext {
   port: number;
 }
 
-export function startupLines(scenario: ScenarioName, app: AppLogContext): string[] {
+export function startupLines(scenario: TaskScenario, app: AppLogContext): string[] {
   const banner = [`> ${app.containerName}@1.0.0 start`, '> node dist/server.js'];
   switch (scenario) {
     case 'crash':
@@ -37,7 +37,7 @@ export function startupLines(scenario: ScenarioName, app: AppLogContext): string
   }
 }
 
-export function exitLines(scenario: ScenarioName): string[] {
+export function exitLines(scenario: TaskScenario): string[] {
   if (scenario !== 'crash') return [];
   return [
     'Error: connect ECONNREFUSED 10.0.12.34:5432',

@@ -1,4 +1,5 @@
 import type { ScenarioName } from './scenarios';
+import { resolveTaskTiming, type TaskTiming } from './timing';
 
 export interface SandboxOptions {
   /** 0 picks a free port (default). */
@@ -13,6 +14,11 @@ export interface SandboxOptions {
   clusters?: string[];
   /** Seed of the random numbers behind faults and generated ids. */
   seed?: number;
+  /**
+   * Simulated seconds of a task's provisioning, pending, health verdict and stopping, over TIMING's
+   * (10, 20, 15, 5): a rolling update of a service takes about their sum.
+   */
+  timing?: Partial<TaskTiming>;
 }
 
 export interface FaultOptions {
@@ -61,6 +67,7 @@ export interface ResolvedOptions {
   accountId: string;
   clusters: string[];
   seed: number;
+  timing: TaskTiming;
 }
 
 export function resolveOptions(options: SandboxOptions): ResolvedOptions {
@@ -72,6 +79,7 @@ export function resolveOptions(options: SandboxOptions): ResolvedOptions {
     accountId: options.accountId ?? '123456789012',
     clusters: options.clusters ?? ['default'],
     seed: options.seed ?? 1,
+    timing: resolveTaskTiming(options.timing),
   };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
     throw new Error(`Sandbox option port must be an integer from 0 to 65535, got ${options.port}`);

@@ -8,9 +8,23 @@ export const SCENARIO_NAMES = [
   'pull-failure',
   'secrets-denied',
   'slow-start',
+  'fails-on-rollback',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** What a task's container does: the scenario itself, or what a conditional one amounts to for it. */
+export type TaskScenario = Exclude<ScenarioName, 'fails-on-rollback'>;
+
+/**
+ * The scenario a new task's container plays. `fails-on-rollback` is healthy when deployed, and crashes in
+ * the tasks of a circuit-breaker rollback to it: as old code does once a migration has moved on, so
+ * ECS's rollback fails too (ROLLBACK_FAILED).
+ */
+export function taskScenario(scenario: ScenarioName, rollback: boolean): TaskScenario {
+  if (scenario === 'fails-on-rollback') return rollback ? 'crash' : 'healthy';
+  return scenario;
+}
 
 export function isScenarioName(value: unknown): value is ScenarioName {
   return typeof value === 'string' && (SCENARIO_NAMES as readonly string[]).includes(value);
@@ -25,6 +39,7 @@ export const IMAGE_HINTS: ReadonlyArray<readonly [substring: string, scenario: S
   ['does-not-exist', 'pull-failure'],
   ['secrets-denied', 'secrets-denied'],
   ['slow', 'slow-start'],
+  ['fails-on-rollback', 'fails-on-rollback'],
 ];
 
 /** What a container with this scenario does once started. */
@@ -42,7 +57,7 @@ export interface ScenarioBehaviour {
   severity: number;
 }
 
-export const SCENARIOS: Record<ScenarioName, ScenarioBehaviour> = {
+export const SCENARIOS: Record<TaskScenario, ScenarioBehaviour> = {
   healthy: { startupFactor: 1, outcome: { kind: 'runs' }, severity: 0 },
   'slow-start': { startupFactor: TIMING.slowStartFactor, outcome: { kind: 'runs' }, severity: 1 },
   unhealthy: { startupFactor: 1, outcome: { kind: 'fails-health-checks' }, severity: 2 },

@@ -14,6 +14,7 @@ import { LogStore } from './logs/store';
 import type { DeploymentMark } from './options';
 import { SeededRandom } from './random';
 import { ScenarioBook, type ScenarioName } from './scenarios';
+import { resolveTaskTiming, type TaskTiming } from './timing';
 
 export interface SimulatedAwsSettings {
   region: string;
@@ -22,6 +23,8 @@ export interface SimulatedAwsSettings {
   seed: number;
   /** Wall clock for timestamps (default Date.now). */
   wallClock?: () => number;
+  /** Task durations over TIMING's (provisioning, pending, health verdict, stopping). */
+  timing?: Partial<TaskTiming>;
 }
 
 /**
@@ -59,6 +62,7 @@ export function createSimulatedAws(settings: SimulatedAwsSettings): SimulatedAws
     logs,
     scenarios,
     random: new SeededRandom(settings.seed ^ 0x5eed),
+    timing: resolveTaskTiming(settings.timing),
   });
   const ecs = ecsOperations({ state, simulation });
   const cloudWatchLogs = logsOperations({

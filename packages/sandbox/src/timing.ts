@@ -23,6 +23,28 @@ export const TIMING = {
   hookSeconds: 90,
 } as const;
 
+/** The durations of a task's life that a sandbox may set (SandboxOptions.timing), e.g. for a longer rollout. */
+export type TaskTiming = Pick<
+  typeof TIMING,
+  'provisioningSeconds' | 'pendingSeconds' | 'healthCheckSeconds' | 'stoppingSeconds'
+>;
+
+/** TIMING's task durations with the given ones over them; each must be a number of seconds ≥ 0. */
+export function resolveTaskTiming(timing: Partial<TaskTiming> = {}): TaskTiming {
+  const resolved: TaskTiming = {
+    provisioningSeconds: timing.provisioningSeconds ?? TIMING.provisioningSeconds,
+    pendingSeconds: timing.pendingSeconds ?? TIMING.pendingSeconds,
+    healthCheckSeconds: timing.healthCheckSeconds ?? TIMING.healthCheckSeconds,
+    stoppingSeconds: timing.stoppingSeconds ?? TIMING.stoppingSeconds,
+  };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!(Number.isFinite(value) && value >= 0)) {
+      throw new Error(`Sandbox option timing.${name} must be a number of seconds ≥ 0, got ${value}`);
+    }
+  }
+  return resolved;
+}
+
 /** ECS's documented circuit-breaker threshold: 0.5 × desired count, at least 3, at most 200. */
 export function circuitBreakerThreshold(desiredCount: number): number {
   return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));

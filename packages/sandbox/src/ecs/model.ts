@@ -9,7 +9,7 @@ import type {
   TaskDefinition,
   TaskOverride,
 } from '@aws-sdk/client-ecs';
-import type { ScenarioName } from '../scenarios';
+import type { TaskScenario } from '../scenarios';
 import { EcsArns, lastSegment } from './arns';
 import { ecsErrors } from './errors';
 
@@ -36,7 +36,7 @@ export interface ContainerState {
   runtimeId: string;
   essential: boolean;
   hasHealthCheck: boolean;
-  scenario: ScenarioName;
+  scenario: TaskScenario;
   lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
   healthStatus: HealthStatus;
   exitCode?: number;

@@ -445,6 +445,7 @@ export class ServiceScheduler {
         startedBy: primary.id,
         serviceName: service.name,
         deploymentId: primary.id,
+        rollback: service.serviceDeployments.some((sd) => sd.rollbackDeploymentId === primary.id),
       }),
     );
     this.addEvent(

@@ -4,6 +4,7 @@ import type { LogSink } from '../logs/store';
 import type { DeploymentMark } from '../options';
 import type { SeededRandom } from '../random';
 import type { ScenarioBook } from '../scenarios';
+import type { TaskTiming } from '../timing';
 import type { ClusterState, ContainerState, EcsState, TaskState } from './model';
 import { ServiceScheduler } from './scheduler';
 import { advanceTask, overriddenCommand, type LifecycleContext, type TaskHappening } from './task-lifecycle';
@@ -14,6 +15,7 @@ export interface SimulationDeps {
   random: SeededRandom;
   scenarios: ScenarioBook;
   logs: LogSink;
+  timing: TaskTiming;
 }
 
 /** Simulated seconds per step, so transitions happen in order even when a tick covers a long time. */
@@ -28,7 +30,13 @@ export class Simulation {
   private readonly recordedMarks: DeploymentMark[] = [];
 
   constructor(private readonly deps: SimulationDeps) {
-    this.context = { clock: deps.clock, random: deps.random, state: deps.state, scenarios: deps.scenarios };
+    this.context = {
+      clock: deps.clock,
+      random: deps.random,
+      state: deps.state,
+      scenarios: deps.scenarios,
+      timing: deps.timing,
+    };
     this.scheduler = new ServiceScheduler(this.context, (mark) => this.recordedMarks.push(mark));
   }
 

@@ -1,8 +1,8 @@
 import type { ContainerDefinition, LaunchType, Tag, TaskOverride } from '@aws-sdk/client-ecs';
 import type { SimClock } from '../clock';
 import type { SeededRandom } from '../random';
-import { SCENARIOS, type ScenarioBook } from '../scenarios';
-import { TIMING } from '../timing';
+import { SCENARIOS, taskScenario, type ScenarioBook } from '../scenarios';
+import { TIMING, type TaskTiming } from '../timing';
 import { lastSegment } from './arns';
 import { fullImageReference, stopReasons } from './messages';
 import type {
@@ -19,6 +19,8 @@ export interface LifecycleContext {
   random: SeededRandom;
   state: EcsState;
   scenarios: ScenarioBook;
+  /** How long provisioning, pending, the health verdict and stopping take. */
+  timing: TaskTiming;
 }
 
 export type TaskHappening =
@@ -53,6 +55,8 @@ export interface NewTask {
   deploymentId?: string;
   overrides?: TaskOverride;
   tags?: Tag[];
+  /** Started by a circuit-breaker rollback (what the fails-on-rollback scenario reacts to). */
+  rollback?: boolean;
 }
 
 export interface StopRequest {
@@ -66,7 +70,7 @@ export function createTask(ctx: LifecycleContext, request: NewTask): TaskState {
   const { cluster, definition } = request;
   const id = ctx.random.hex(32);
   const containers = (definition.definition.containerDefinitions ?? []).map((container) =>
-    createContainer(ctx, cluster.name, id, container),
+    createContainer(ctx, cluster.name, id, container, request.rollback ?? false),
   );
   const culprit = mostSevere(containers);
   const task: TaskState = {
@@ -89,7 +93,7 @@ export function createTask(ctx: LifecycleContext, request: NewTask): TaskState {
     containers,
     culprit,
     next: {
-      at: ctx.clock.seconds + TIMING.provisioningSeconds * startupFactor(culprit),
+      at: ctx.clock.seconds + ctx.timing.provisioningSeconds * startupFactor(culprit),
       change: 'to-pending',
     },
     times: { createdAt: ctx.clock.wallNow() },
@@ -107,6 +111,7 @@ function createContainer(
   clusterName: string,
   taskId: string,
   definition: ContainerDefinition,
+  rollback: boolean,
 ): ContainerState {
   const name = definition.name ?? 'container';
   const image = definition.image ?? '';
@@ -121,7 +126,7 @@ function createContainer(
     runtimeId: `${taskId}-${ctx.random.digits(10)}`,
     essential: definition.essential ?? true,
     hasHealthCheck: definition.healthCheck !== undefined,
-    scenario: ctx.scenarios.forImage(image),
+    scenario: taskScenario(ctx.scenarios.forImage(image), rollback),
     lastStatus: 'PENDING',
     healthStatus: 'UNKNOWN',
     cpu: definition.cpu,
@@ -175,10 +180,10 @@ function applyChange(
       task.times.pullStartedAt = now;
       if (outcome.kind === 'fails-to-start') {
         const delay =
-          outcome.cause === 'secrets' ? TIMING.secretsFailAfterSeconds : TIMING.pendingSeconds * factor;
+          outcome.cause === 'secrets' ? TIMING.secretsFailAfterSeconds : ctx.timing.pendingSeconds * factor;
         task.next = { at: due.at + delay, change: 'start-failure' };
       } else {
-        task.next = { at: due.at + TIMING.pendingSeconds * factor, change: 'to-running' };
+        task.next = { at: due.at + ctx.timing.pendingSeconds * factor, change: 'to-running' };
       }
       return undefined;
     }
@@ -193,7 +198,7 @@ function applyChange(
           ? { at: due.at + outcome.afterSeconds, change: 'container-exit' }
           : outcome.kind === 'runs' && overriddenCommand(task)
             ? { at: due.at + commandSeconds(overriddenCommand(task)!.command), change: 'command-exit' }
-            : { at: due.at + TIMING.healthCheckSeconds, change: 'health-verdict' };
+            : { at: due.at + ctx.timing.healthCheckSeconds, change: 'health-verdict' };
       return 'running';
     }
     case 'health-verdict': {
@@ -288,7 +293,7 @@ export function beginStop(
   task.stopCode = request.stopCode;
   task.stoppedReason = request.stoppedReason;
   task.times.stoppingAt = ctx.clock.wallNow();
-  task.next = { at: atSeconds + TIMING.stoppingSeconds, change: 'to-stopped' };
+  task.next = { at: atSeconds + ctx.timing.stoppingSeconds, change: 'to-stopped' };
   task.version++;
   return true;
 }
