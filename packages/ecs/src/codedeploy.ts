@@ -11,7 +11,7 @@ import { Service } from '@aws-sdk/client-ecs';
 import { ConfigurationError, awsErrorName } from '@slipway/kit';
 import { parse } from 'yaml';
 import { ECS } from './codes';
-import { Judgement, PollOptions, Verdict, pollToVerdicts } from './polling';
+import { Decision, Judgement, PollOptions, Verdict, pollToVerdicts } from './polling';
 
 /** Where a CODE_DEPLOY service's deployments go, and the AppSpec to start them with. */
 export interface CodeDeploySettings {
@@ -206,7 +206,7 @@ export function judgeCodeDeployment(info: DeploymentInfo): Judgement {
   }
 }
 
-export interface CodeDeployOutcome extends Required<Judgement> {
+export interface CodeDeployOutcome extends Decision {
   info?: DeploymentInfo;
 }
 

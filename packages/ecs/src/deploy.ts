@@ -59,6 +59,11 @@ export interface DeployRequest {
   oneOffTask?: OneOffTask;
   /** For services with the CODE_DEPLOY deployment controller. */
   codeDeploy?: CodeDeploySettings;
+  /**
+   * After ECS fails a deployment and rolls back (circuit breaker, failed hook), follow the rollback to
+   * its end, within the timeout (default true); false reports ROLLED_BACK at once.
+   */
+  waitForRollback?: boolean;
 }
 
 export interface DeployContext {
@@ -75,7 +80,14 @@ export interface DeployContext {
 }
 
 export type ServiceStatus =
-  'SUCCEEDED' | 'FAILED' | 'ROLLED_BACK' | 'REPLACED' | 'TIMED_OUT' | 'UNCHANGED' | 'STARTED';
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'ROLLED_BACK'
+  | 'ROLLBACK_FAILED'
+  | 'REPLACED'
+  | 'TIMED_OUT'
+  | 'UNCHANGED'
+  | 'STARTED';
 
 export interface ServiceResult {
   service: string;
@@ -97,6 +109,8 @@ export interface ServiceResult {
   /** A staged rollout's lifecycle stages as followed. */
   stages?: Outcome['stages'];
   rollback?: { status: ServiceStatus; taskDefinitionArn: string; deploymentId?: string; reason: string };
+  /** After ECS rolled the deployment back (and that was waited for): the revision serving again. */
+  servingTaskDefinitionArn?: string;
 }
 
 export interface DeployResult {
@@ -107,6 +121,7 @@ export interface DeployResult {
 
 /** Statuses that fail the step, worst first: the overall status is the worst service's. */
 const severity: ServiceStatus[] = [
+  'ROLLBACK_FAILED',
   'FAILED',
   'ROLLED_BACK',
   'TIMED_OUT',
@@ -115,11 +130,18 @@ const severity: ServiceStatus[] = [
   'SUCCEEDED',
   'UNCHANGED',
 ];
-export const failedStatuses = new Set<ServiceStatus>(['FAILED', 'ROLLED_BACK', 'TIMED_OUT', 'REPLACED']);
+export const failedStatuses = new Set<ServiceStatus>([
+  'FAILED',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+  'TIMED_OUT',
+  'REPLACED',
+]);
 
 export const errorCodeFor: Partial<Record<ServiceStatus, string>> = {
   FAILED: ECS.DEPLOYMENT_FAILED,
   ROLLED_BACK: ECS.ROLLED_BACK_BY_ECS,
+  ROLLBACK_FAILED: ECS.ECS_ROLLBACK_FAILED,
   REPLACED: ECS.DEPLOYMENT_REPLACED,
   TIMED_OUT: ECS.DEPLOYMENT_TIMED_OUT,
 };
@@ -262,6 +284,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
         previousTaskDefinitionArn: r.previousTaskDefinitionArn,
         maxFailedTasks: request.maxFailedTasks,
         startedAt,
+        waitForRollback: request.waitForRollback ?? true,
       }));
     const outcomes = await logger.group(`Following ${started_.length} deployment(s)`, async () => {
       const [byEcs, codeDeployed] = await Promise.all([
@@ -295,6 +318,9 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
           durationMs: clock.now() - started,
           strategy: outcome.strategy,
           ...(outcome.stages ? { stages: outcome.stages } : {}),
+          ...(outcome.servingTaskDefinitionArn
+            ? { servingTaskDefinitionArn: outcome.servingTaskDefinitionArn }
+            : {}),
         });
         if (outcome.verdict === 'SUCCEEDED') return;
         const service = outcome.service ?? (await describe(ecs, request.cluster, [result.service]))[0];
@@ -311,9 +337,12 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
           codeDeployError: outcome.codeDeployError,
           startedAt,
         });
-        // CodeDeploy rolls its own deployments back (auto-rollback was set from rollback-on-failure).
+        // CodeDeploy rolls its own deployments back (auto-rollback was set from rollback-on-failure), and
+        // so does ECS once it has started to: a second rollback would only fight it.
         const ours =
-          result.controller === 'ECS' && (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT');
+          result.controller === 'ECS' &&
+          !outcome.rollingBack &&
+          (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT');
         if (request.rollbackOnFailure && ours) {
           result.rollback = await rollBack(request, context, result, outcome);
         }

@@ -18,6 +18,7 @@ export const deployInputs = {
   wait: input.boolean({ default: true }),
   timeout: input.integer({ default: 900, min: 1 }),
   'rollback-on-failure': input.boolean({ default: true }),
+  'wait-for-rollback': input.boolean({ default: true }),
   'keep-revisions': input.integer({ min: 1 }),
   'max-failed-tasks': input.integer({ min: 1 }),
   'run-task-command': input.string(),
@@ -139,6 +140,7 @@ export function readDeployRequest(source: InputSource): DeployRequest & { region
     wait: i.wait,
     timeoutSeconds: i.timeout,
     rollbackOnFailure: i['rollback-on-failure'],
+    waitForRollback: i['wait-for-rollback'],
     keepRevisions: i['keep-revisions'],
     maxFailedTasks: i['max-failed-tasks'],
     oneOffTask: i['run-task-command']

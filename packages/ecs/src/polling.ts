@@ -1,27 +1,81 @@
 import { Clock, isThrottling, isTransient, Logger, systemClock } from '@slipway/kit';
 
-export type Verdict = 'SUCCEEDED' | 'FAILED' | 'ROLLED_BACK' | 'REPLACED' | 'TIMED_OUT';
+export type Verdict = 'SUCCEEDED' | 'FAILED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'REPLACED' | 'TIMED_OUT';
+
+/**
+ * How soon an answer may differ, as the judge reads it: `near` when a verdict may come at any moment (all
+ * tasks running, old ones draining, failures one crash from the breaker), `idle` while nothing can decide
+ * the rollout yet (tasks still provisioning or pending). Without a pace the loop backs off to the cap.
+ */
+export type Pace = 'near' | 'idle';
 
 export interface Judgement {
   verdict?: Verdict;
   reason: string;
+  pace?: Pace;
+  /** News for the log and an error annotation at once, once per key (e.g. the circuit breaker tripped). */
+  alert?: string;
+}
+
+/** A key's verdict and why. */
+export interface Decision {
+  verdict: Verdict;
+  reason: string;
 }
 
 export interface PollSchedule {
+  /** The first poll, soon after the deployment started. */
   firstMs: number;
+  /** The interval when a verdict comes near, or moves on while near. */
+  quickMs: number;
   growth: number;
+  /** The longest interval while a verdict may come. */
   capMs: number;
+  /** The interval while nothing can change (every undecided key idle). */
+  idleMs: number;
   /** The cap while AWS is throttling us. */
   throttledCapMs: number;
 }
 
-/** Fast at first so quick rollouts get quick verdicts, backing off to the cap. */
+/**
+ * Quick after the start and whenever a verdict comes near, backing off to the cap; slow while every
+ * deployment is still starting its tasks. About 15 DescribeServices a minute for a one-minute rollout.
+ */
 export const defaultSchedule: PollSchedule = {
-  firstMs: 250,
-  growth: 1.5,
-  capMs: 2000,
+  firstMs: 1000,
+  quickMs: 1000,
+  growth: 1.4,
+  capMs: 3000,
+  idleMs: 12_000,
   throttledCapMs: 10_000,
 };
+
+/**
+ * The next interval: idle while every undecided key is idle; back to quick when a verdict comes near or
+ * something moved while near; otherwise growing to the cap. Throttling doubles it, up to its own cap.
+ */
+export function nextInterval(
+  schedule: PollSchedule,
+  previous: { intervalMs: number; pace?: Pace | 'none' },
+  now: { paces: (Pace | undefined)[]; moved: boolean; throttled: boolean },
+): { intervalMs: number; pace?: Pace | 'none' } {
+  if (now.throttled) {
+    return {
+      intervalMs: Math.min(schedule.throttledCapMs, previous.intervalMs * 2),
+      pace: previous.pace,
+    };
+  }
+  const pace: Pace | 'none' = now.paces.includes('near')
+    ? 'near'
+    : now.paces.length > 0 && now.paces.every((p) => p === 'idle')
+      ? 'idle'
+      : 'none';
+  if (pace === 'idle') return { intervalMs: schedule.idleMs, pace };
+  if (pace === 'near' && (previous.pace !== 'near' || now.moved))
+    return { intervalMs: schedule.quickMs, pace };
+  if (previous.pace === undefined) return { intervalMs: schedule.firstMs, pace };
+  return { intervalMs: Math.min(schedule.capMs, Math.round(previous.intervalMs * schedule.growth)), pace };
+}
 
 export interface PollOptions {
   deadline: number;
@@ -40,13 +94,14 @@ export async function pollToVerdicts(
   keys: string[],
   judgeAll: (pending: string[]) => Promise<Map<string, Judgement>>,
   options: PollOptions,
-): Promise<Map<string, Required<Judgement>>> {
+): Promise<Map<string, Decision>> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const schedule = options.schedule ?? defaultSchedule;
-  const verdicts = new Map<string, Required<Judgement>>();
+  const verdicts = new Map<string, Decision>();
   const progress = new Map<string, string>();
-  let interval = schedule.firstMs;
+  const alerted = new Set<string>();
+  let pacing: { intervalMs: number; pace?: Pace | 'none' } = { intervalMs: schedule.firstMs };
 
   while (verdicts.size < keys.length) {
     const pending = keys.filter((key) => !verdicts.has(key));
@@ -61,12 +116,20 @@ export async function pollToVerdicts(
       break;
     }
     let throttled = false;
+    let moved = false;
+    const paces: (Pace | undefined)[] = [];
     try {
       for (const [key, judgement] of await judgeAll(pending)) {
+        if (judgement.alert && !alerted.has(key)) {
+          alerted.add(key);
+          options.logger.error(`${key}: ${judgement.alert}`);
+        }
+        if (!judgement.verdict) paces.push(judgement.pace);
         if (judgement.verdict) {
           verdicts.set(key, { verdict: judgement.verdict, reason: judgement.reason });
           options.logger.info(`${key}: ${judgement.verdict} — ${judgement.reason}`);
         } else if (progress.get(key) !== judgement.reason) {
+          moved = true;
           progress.set(key, judgement.reason);
           options.logger.info(`${key}: ${judgement.reason}`);
         }
@@ -77,10 +140,9 @@ export async function pollToVerdicts(
       options.logger.debug(`Polling failed (${(error as Error).name}); polling again`);
     }
     if (verdicts.size === keys.length) break;
-    const cap = throttled ? schedule.throttledCapMs : schedule.capMs;
-    interval = Math.min(cap, throttled ? interval * 2 : interval * schedule.growth);
-    // Half fixed, half jittered: many concurrent deploys spread out without starving any one.
-    const delay = interval / 2 + random() * (interval / 2);
+    pacing = nextInterval(schedule, pacing, { paces, moved, throttled });
+    // Three quarters fixed, a quarter jittered: concurrent deploys spread out, verdicts stay prompt.
+    const delay = pacing.intervalMs * (0.75 + 0.25 * random());
     await clock.sleep(Math.max(0, Math.min(delay, options.deadline - clock.now())));
   }
   return verdicts;

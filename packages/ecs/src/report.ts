@@ -13,6 +13,7 @@ const verdictIcons: Record<string, string> = {
   STARTED: '🚀 started (not waited for)',
   FAILED: '❌ failed',
   ROLLED_BACK: '↩️ failed, rolled back by ECS',
+  ROLLBACK_FAILED: "🛑 failed, and ECS's rollback failed",
   TIMED_OUT: '⌛ timed out',
   REPLACED: '🔀 replaced by another deployment',
 };

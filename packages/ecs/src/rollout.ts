@@ -1,7 +1,7 @@
-import { ECSClient, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
+import { Deployment, ECSClient, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
 import { describe } from './describe';
 import { isTransient, systemClock } from '@slipway/kit';
-import { Judgement, PollOptions, Verdict, pollToVerdicts } from './polling';
+import { Judgement, Pace, PollOptions, Verdict, pollToVerdicts } from './polling';
 import {
   StageSnapshot,
   describeServiceDeployments,
@@ -19,6 +19,11 @@ export interface TrackedDeployment {
   maxFailedTasks?: number;
   /** When the deployment was started: where to look for its service deployment. */
   startedAt?: Date;
+  /**
+   * After ECS's circuit breaker (or a staged rollout) fails the deployment, follow ECS's rollback to its
+   * end (default) rather than report ROLLED_BACK while it is still under way.
+   */
+  waitForRollback?: boolean;
 }
 
 /** Staged strategies: their stages, hooks and bake time are visible only in the service deployment. */
@@ -32,8 +37,31 @@ export function failureThreshold(desiredCount: number): number {
   return Math.min(200, Math.max(3, Math.ceil(desiredCount / 2)));
 }
 
+/** family:revision of a task definition ARN, for messages. */
+const revision = (arn: string | undefined) => (arn ? arn.split('/').pop()! : 'an unknown revision');
+
 /**
- * Reads one DescribeServices answer for our deployment. Pending judgements carry progress text.
+ * How soon this deployment's counts may decide it (see Pace): near once all its tasks run (health checks,
+ * then the old tasks drain) or when a crash of a running task would reach the failure threshold; idle
+ * while its tasks are still provisioning or pending and no failure can end it yet.
+ */
+export function paceOf(deployment: Deployment, threshold: number): Pace | undefined {
+  const running = deployment.runningCount ?? 0;
+  const pending = deployment.pendingCount ?? 0;
+  const desired = deployment.desiredCount ?? 0;
+  const failed = deployment.failedTasks ?? 0;
+  if (running >= desired && pending === 0) return 'near';
+  if (running > 0 && failed + running >= threshold) return 'near';
+  // A task that fails to start (image pull, secrets) could still reach the threshold: no idling.
+  if (failed > 0 && failed + running + pending >= threshold) return undefined;
+  return pending > 0 ? 'idle' : undefined;
+}
+
+const counts = (d: Deployment) =>
+  `${d.runningCount ?? 0}/${d.desiredCount ?? 0} running, ${d.pendingCount ?? 0} pending, ${d.failedTasks ?? 0} failed`;
+
+/**
+ * Reads one DescribeServices answer for our deployment. Pending judgements carry progress text and a pace.
  * ECS keeps a FAILED deployment only while rolling back, so a vanished deployment is judged by what
  * replaced it.
  */
@@ -50,10 +78,17 @@ export function judge(service: Service, tracked: TrackedDeployment): Judgement {
   ) {
     const reason = ours?.rolloutStateReason ?? 'the deployment failed';
     if (breaker?.rollback) {
-      return {
-        verdict: 'ROLLED_BACK',
-        reason: `${reason} ECS is rolling back to ${tracked.previousTaskDefinitionArn}.`,
-      };
+      if (tracked.waitForRollback === false) {
+        return {
+          verdict: 'ROLLED_BACK',
+          reason: `${reason} ECS is rolling back to ${tracked.previousTaskDefinitionArn} (not waited for).`,
+        };
+      }
+      return judgeRollback(
+        reason,
+        primary && primary.id !== tracked.deploymentId ? primary : undefined,
+        tracked,
+      );
     }
     return { verdict: 'FAILED', reason };
   }
@@ -66,17 +101,58 @@ export function judge(service: Service, tracked: TrackedDeployment): Judgement {
   if (ours.rolloutState === 'COMPLETED') return { verdict: 'SUCCEEDED', reason: 'deployment completed' };
   const running = ours.runningCount ?? 0;
   const desired = ours.desiredCount ?? 0;
+  const limit = tracked.maxFailedTasks ?? failureThreshold(desired);
   if (!breaker?.enable) {
     if (deployments.length === 1 && running === desired && (ours.pendingCount ?? 0) === 0) {
       return { verdict: 'SUCCEEDED', reason: `${running}/${desired} tasks running and no other deployment` };
     }
-    const limit = tracked.maxFailedTasks ?? failureThreshold(desired);
     if ((ours.failedTasks ?? 0) >= limit) {
       return { verdict: 'FAILED', reason: `${ours.failedTasks} tasks failed to start (limit ${limit})` };
     }
   }
+  // The old tasks' count too, so the log (and the schedule) see them drain.
+  const older = deployments.filter((d) => d !== ours).reduce((sum, d) => sum + (d.runningCount ?? 0), 0);
+  const draining = older > 0 ? `; ${older} old task(s) running` : '';
+  return { reason: `${counts(ours)}${draining}`, pace: paceOf(ours, limit) };
+}
+
+/**
+ * ECS's circuit breaker failed our deployment and rolls back with a new deployment of the last completed
+ * revision: announced at once, then followed until that deployment completes (rolled back, the old
+ * revision serving again) or fails too (ROLLBACK_FAILED).
+ */
+function judgeRollback(
+  failure: string,
+  rollback: Deployment | undefined,
+  tracked: TrackedDeployment,
+): Judgement {
+  const to = revision(rollback?.taskDefinition ?? tracked.previousTaskDefinitionArn);
+  const alert = `${failure.replace(/\.?$/, '.')} ECS's circuit breaker failed the deployment and is rolling back to ${to}; following the rollback.`;
+  if (!rollback)
+    return { reason: `the deployment failed; waiting for ECS's rollback to ${to}`, pace: 'near', alert };
+  if (rollback.rolloutState === 'COMPLETED') {
+    return { verdict: 'ROLLED_BACK', reason: `${failure.replace(/\.?$/, '.')} ECS rolled back to ${to}.` };
+  }
+  if (rollback.rolloutState === 'FAILED') {
+    return {
+      verdict: 'ROLLBACK_FAILED',
+      reason: `${failure.replace(/\.?$/, '.')} ECS's rollback to ${to} failed too: ${rollback.rolloutStateReason ?? 'its deployment failed'}.`,
+    };
+  }
   return {
-    reason: `${running}/${desired} running, ${ours.pendingCount ?? 0} pending, ${ours.failedTasks ?? 0} failed`,
+    reason: `ECS rolling back to ${to}: ${counts(rollback)}`,
+    pace: paceOf(rollback, failureThreshold(rollback.desiredCount ?? 0)),
+    alert,
+  };
+}
+
+/** Which revision serves a service now: its PRIMARY deployment's, with its running tasks. */
+export function servingNow(service: Service | undefined): { taskDefinitionArn?: string; text: string } {
+  const primary = service?.deployments?.find((d) => d.status === 'PRIMARY');
+  if (!primary?.taskDefinition) return { text: 'The revision serving now is unknown.' };
+  return {
+    taskDefinitionArn: primary.taskDefinition,
+    text: `Revision ${revision(primary.taskDefinition)} is serving again (${primary.runningCount ?? 0}/${primary.desiredCount ?? 0} tasks running).`,
   };
 }
 
@@ -96,6 +172,10 @@ export interface Outcome {
   stages?: (StageSnapshot & { atMs: number })[];
   /** CodeDeploy's error information, for a CODE_DEPLOY service's failed deployment. */
   codeDeployError?: { code?: string; message?: string };
+  /** Set once ECS was seen rolling back: the deploy must not start a rollback of its own. */
+  rollingBack?: boolean;
+  /** After ECS's rollback completed: the revision serving again. */
+  servingTaskDefinitionArn?: string;
 }
 
 /**
@@ -112,6 +192,7 @@ export async function trackRollouts(
   const last = new Map<string, Service>();
   const stages = new StageLog();
   const watch = new ServiceDeploymentWatch(options);
+  const rollingBack = new Set<string>();
   let poll = 0;
 
   const verdicts = await pollToVerdicts(
@@ -135,22 +216,41 @@ export async function trackRollouts(
         last.set(t.service, service);
         const deployment = deployments.get(t.service);
         if (deployment) stages.record(t.service, deployment, clock.now() - began);
-        judgements.set(
-          t.service,
-          deployment
-            ? judgeStaged(judgeServiceDeployment(deployment), judge(service, t), deployment)
-            : judge(service, t),
-        );
+        const judgement = deployment
+          ? judgeStaged(
+              judgeServiceDeployment(deployment, { waitForRollback: t.waitForRollback }),
+              judge(service, t),
+              deployment,
+            )
+          : judge(service, t);
+        if (judgement.alert) rollingBack.add(t.service);
+        if (judgement.verdict === 'ROLLED_BACK' || judgement.verdict === 'ROLLBACK_FAILED') {
+          rollingBack.add(t.service);
+        }
+        judgements.set(t.service, judgement);
       }
       return judgements;
     },
     { ...options, clock },
   );
+  const byName = new Map(tracked.map((t) => [t.service, t]));
   return new Map(
-    [...verdicts].map(([name, judgement]) => [
-      name,
-      { ...judgement, service: last.get(name), ...describedBy(last.get(name), stages.of(name)) },
-    ]),
+    [...verdicts].map(([name, judgement]) => {
+      const service = last.get(name);
+      const outcome: Outcome = {
+        ...judgement,
+        service,
+        ...describedBy(service, stages.of(name)),
+        ...(rollingBack.has(name) ? { rollingBack: true } : {}),
+      };
+      // A rollback followed to its end says which revision serves again.
+      if (judgement.verdict === 'ROLLED_BACK' && byName.get(name)?.waitForRollback !== false) {
+        const serving = servingNow(service);
+        outcome.reason = `${judgement.reason.replace(/\.?$/, '.')} ${serving.text}`;
+        outcome.servingTaskDefinitionArn = serving.taskDefinitionArn;
+      }
+      return [name, outcome];
+    }),
   );
 }
 
@@ -185,7 +285,11 @@ function judgeStaged(
   if (fromService.verdict === 'REPLACED' && deployment.status?.startsWith('STOP')) return fromService;
   if (fromDeployment.verdict) return fromDeployment;
   if (fromService.verdict === 'FAILED' || fromService.verdict === 'REPLACED') return fromService;
-  return { reason: `${fromDeployment.reason}; ${fromService.reason}` };
+  return {
+    reason: `${fromDeployment.reason}; ${fromService.reason}`,
+    pace: fromService.pace,
+    alert: fromDeployment.alert ?? fromService.alert,
+  };
 }
 
 /** The stages of each staged rollout as polled: a new entry per stage or traffic shift. */

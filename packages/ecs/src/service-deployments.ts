@@ -127,23 +127,36 @@ export function describeStage(snapshot: StageSnapshot): string {
 
 /**
  * Reads our service deployment's status: the whole story of a staged rollout (its stages, hooks and
- * bake time end in SUCCESSFUL, or in a rollback) where DescribeServices only shows two deployments.
+ * bake time end in SUCCESSFUL, or in a rollback) where DescribeServices only shows two deployments. A
+ * rollback is announced as it starts and, unless told not to wait, followed to ROLLBACK_SUCCESSFUL
+ * (ROLLED_BACK) or ROLLBACK_FAILED.
  */
-export function judgeServiceDeployment(deployment: ServiceDeployment): Judgement {
+export function judgeServiceDeployment(
+  deployment: ServiceDeployment,
+  options: { waitForRollback?: boolean } = {},
+): Judgement {
   const reason = deployment.statusReason?.replace(/\.?$/, '.') ?? '';
   const rollback = deployment.rollback?.reason ? ` ${deployment.rollback.reason}` : '';
+  const failed = `${reason || 'the service deployment failed.'}${rollback}`;
   switch (deployment.status) {
     case 'SUCCESSFUL':
       return { verdict: 'SUCCEEDED', reason: 'service deployment SUCCESSFUL' };
     case 'ROLLBACK_REQUESTED':
     case 'ROLLBACK_IN_PROGRESS':
-    case 'ROLLBACK_SUCCESSFUL':
+      if (options.waitForRollback === false) {
+        return { verdict: 'ROLLED_BACK', reason: `${failed} (service deployment ${deployment.status})` };
+      }
       return {
-        verdict: 'ROLLED_BACK',
-        reason: `${reason || 'the service deployment failed.'}${rollback} (service deployment ${deployment.status})`,
+        reason: `ECS rolling back (service deployment ${deployment.status})`,
+        alert: `${failed} ECS is rolling back (service deployment ${deployment.status}); following the rollback.`,
       };
+    case 'ROLLBACK_SUCCESSFUL':
+      return { verdict: 'ROLLED_BACK', reason: `${failed} (service deployment ${deployment.status})` };
     case 'ROLLBACK_FAILED':
-      return { verdict: 'FAILED', reason: `${reason} ECS's rollback failed (ROLLBACK_FAILED).`.trim() };
+      return {
+        verdict: 'ROLLBACK_FAILED',
+        reason: `${failed} ECS's rollback failed (service deployment ROLLBACK_FAILED).`,
+      };
     case 'STOPPED':
     case 'STOP_REQUESTED':
       return { verdict: 'FAILED', reason: `service deployment ${deployment.status}: ${reason}`.trim() };

@@ -24,9 +24,9 @@ export const TIMING = {
 } as const;
 
 /** The durations of a task's life that a sandbox may set (SandboxOptions.timing), e.g. for a longer rollout. */
-export type TaskTiming = Pick<
-  typeof TIMING,
-  'provisioningSeconds' | 'pendingSeconds' | 'healthCheckSeconds' | 'stoppingSeconds'
+export type TaskTiming = Record<
+  'provisioningSeconds' | 'pendingSeconds' | 'healthCheckSeconds' | 'stoppingSeconds',
+  number
 >;
 
 /** TIMING's task durations with the given ones over them; each must be a number of seconds ≥ 0. */

@@ -58,17 +58,42 @@ describe('judge', () => {
     ['COMPLETED', service([ours({ rolloutState: 'COMPLETED', runningCount: 2 })], withRollback), 'SUCCEEDED'],
     ['in progress', service([ours(), old()], withRollback), undefined],
     [
-      'FAILED with circuit-breaker rollback',
+      'FAILED with circuit-breaker rollback, the rollback still in progress',
       service(
-        [ours({ rolloutState: 'FAILED', status: 'ACTIVE' }), old({ status: 'PRIMARY', id: 'ecs-svc/3' })],
+        [
+          ours({ rolloutState: 'FAILED', status: 'ACTIVE' }),
+          old({ status: 'PRIMARY', id: 'ecs-svc/3', rolloutState: 'IN_PROGRESS' }),
+        ],
+        withRollback,
+      ),
+      undefined,
+    ],
+    [
+      'FAILED with circuit-breaker rollback, the rollback COMPLETED',
+      service(
+        [
+          ours({ rolloutState: 'FAILED', status: 'ACTIVE' }),
+          old({ status: 'PRIMARY', id: 'ecs-svc/3', rolloutState: 'COMPLETED' }),
+        ],
         withRollback,
       ),
       'ROLLED_BACK',
     ],
+    [
+      'FAILED with circuit-breaker rollback, the rollback FAILED too',
+      service(
+        [
+          ours({ rolloutState: 'FAILED', status: 'ACTIVE' }),
+          old({ status: 'PRIMARY', id: 'ecs-svc/3', rolloutState: 'FAILED', failedTasks: 3 }),
+        ],
+        withRollback,
+      ),
+      'ROLLBACK_FAILED',
+    ],
     ['FAILED without rollback', service([ours({ rolloutState: 'FAILED' }), old()], breakerOnly), 'FAILED'],
     [
       'vanished after the breaker rolled back',
-      service([old({ status: 'PRIMARY', id: 'ecs-svc/3' })], withRollback),
+      service([old({ status: 'PRIMARY', id: 'ecs-svc/3', rolloutState: 'COMPLETED' })], withRollback),
       'ROLLED_BACK',
     ],
     [
@@ -98,6 +123,37 @@ describe('judge', () => {
     ],
   ])('%s', (_name, svc, verdict) => {
     expect(judge(svc, tracked).verdict).toBe(verdict);
+  });
+
+  test('a circuit-breaker failure is announced at once and the rollback followed, unless told not to wait', () => {
+    const rolling = service(
+      [
+        ours({ rolloutState: 'FAILED', status: 'ACTIVE', rolloutStateReason: 'tasks failed to start.' }),
+        old({ status: 'PRIMARY', id: 'ecs-svc/3', rolloutState: 'IN_PROGRESS', runningCount: 1 }),
+      ],
+      withRollback,
+    );
+    expect(judge(rolling, tracked)).toEqual({
+      reason: 'ECS rolling back to web:1: 1/2 running, 0 pending, 0 failed',
+      pace: undefined,
+      alert:
+        "tasks failed to start. ECS's circuit breaker failed the deployment and is rolling back to web:1; following the rollback.",
+    });
+    expect(judge(rolling, { ...tracked, waitForRollback: false })).toMatchObject({
+      verdict: 'ROLLED_BACK',
+      reason: expect.stringMatching(/rolling back to .*web:1 \(not waited for\)/),
+    });
+  });
+
+  test.each<[string, Partial<D>, string | undefined]>([
+    ['all new tasks still provisioning or pending', { runningCount: 0, pendingCount: 2 }, 'idle'],
+    ['some running, the rest pending', { runningCount: 1, pendingCount: 1 }, 'idle'],
+    ['all running: health checks, then the old tasks drain', { runningCount: 2, pendingCount: 0 }, 'near'],
+    ['a crash away from the threshold', { runningCount: 1, pendingCount: 1, failedTasks: 2 }, 'near'],
+    ['a start failure away from it', { runningCount: 0, pendingCount: 1, failedTasks: 2 }, undefined],
+    ['tasks failed, none launched yet', { runningCount: 0, pendingCount: 0, failedTasks: 1 }, undefined],
+  ])('pace: %s → %s', (_name, counts, pace) => {
+    expect(judge(service([ours(counts), old()], withRollback), tracked).pace).toBe(pace);
   });
 
   test('a configured failed-task limit wins over the default', () => {
@@ -160,21 +216,76 @@ describe('trackRollouts', () => {
     expect(calls.map((c) => c.sort((a, b) => b - a))).toEqual([[10, 10, 5], [10, 8], [10, 2], [6]]);
   });
 
-  test('backs off from fast first polls to the cap, with jitter inside [interval/2, interval]', async () => {
+  test('polls slowly while tasks are pending, quickly once a verdict is near, jitter inside [¾, 1] of the interval', async () => {
     const clock = virtualClock(0);
-    ecs.on(DescribeServicesCommand).resolves({ services: [service([ours(), old()], withRollback)] });
+    // Poll by poll: just updated, pending ×3, all running (health checks), the old tasks draining, done.
+    const answers = [
+      ours({ pendingCount: 0 }),
+      ours(),
+      ours(),
+      ours(),
+      ours({ runningCount: 2, pendingCount: 0 }),
+      ours({ runningCount: 2, pendingCount: 0 }),
+      ours({ runningCount: 2, pendingCount: 0 }),
+      ours({ runningCount: 2, pendingCount: 0 }),
+    ];
+    let poll = 0;
+    ecs.on(DescribeServicesCommand).callsFake(() => {
+      const answer = answers[poll++];
+      const draining = poll >= 8 && poll < 10;
+      const done = poll >= 10;
+      return {
+        services: [
+          service(
+            done
+              ? [ours({ runningCount: 2, pendingCount: 0, rolloutState: 'COMPLETED' })]
+              : [
+                  answer ?? ours({ runningCount: 2, pendingCount: 0 }),
+                  old(draining ? { runningCount: 1 } : {}),
+                ],
+            withRollback,
+          ),
+        ],
+      };
+    });
     const outcomes = await trackRollouts([tracked], {
       ecs: new ECSClient({ region: 'us-east-1' }),
       cluster: 'c',
-      deadline: 20_000,
+      deadline: 120_000,
       logger: memoryLogger(),
       clock,
       random: () => 1,
     });
-    expect(outcomes.get('web')?.verdict).toBe('TIMED_OUT');
-    expect(outcomes.get('web')?.reason).toMatch(/0\/2 running, 2 pending/);
-    expect(clock.slept.slice(0, 6)).toEqual([375, 562.5, 843.75, 1265.625, 1898.4375, 2000]);
-    expect(Math.max(...clock.slept)).toBe(2000);
+    expect(outcomes.get('web')?.verdict).toBe('SUCCEEDED');
+    expect(clock.slept).toEqual([
+      1000, // after the update: nothing known yet
+      12_000, // tasks pending: nothing can change
+      12_000,
+      12_000,
+      1000, // all running: a verdict is near
+      1400,
+      1960,
+      1000, // the old tasks started draining: near and moving
+      1400,
+    ]);
+  });
+
+  test('stays at the idle interval while pending, and never waits longer than the cap otherwise', async () => {
+    const clock = virtualClock(0);
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [service([ours({ runningCount: 0, pendingCount: 0, failedTasks: 1 }), old()], withRollback)],
+    });
+    await trackRollouts([tracked], {
+      ecs: new ECSClient({ region: 'us-east-1' }),
+      cluster: 'c',
+      deadline: 30_000,
+      logger: memoryLogger(),
+      clock,
+      random: () => 0,
+    });
+    // Jitter 0 → ¾ of the interval: 1 s, then growth to the 3 s cap.
+    expect(clock.slept.slice(0, 5)).toEqual([750, 1050, 1470, 2058, 2250]);
+    expect(Math.max(...clock.slept)).toBe(2250);
   });
 
   test('rides out throttling with longer waits, then still reaches the verdict', async () => {
@@ -197,7 +308,7 @@ describe('trackRollouts', () => {
       random: () => 1,
     });
     expect(outcomes.get('web')?.verdict).toBe('SUCCEEDED');
-    expect(clock.slept).toEqual([500, 1000]);
+    expect(clock.slept).toEqual([2000, 4000]);
   });
 
   test('a non-transient error is not swallowed', async () => {
@@ -240,10 +351,21 @@ describe('judgeServiceDeployment', () => {
         statusReason: 'Lifecycle hook smoke failed in stage POST_SCALE_UP',
         rollback: { reason: 'Traffic returned to ecs-svc/1.' },
       },
-      'ROLLED_BACK',
-      /^Lifecycle hook smoke failed in stage POST_SCALE_UP\. Traffic returned to ecs-svc\/1\. \(service deployment ROLLBACK_IN_PROGRESS\)$/,
+      undefined,
+      /^ECS rolling back \(service deployment ROLLBACK_IN_PROGRESS\)$/,
     ],
-    ['rollback failed', { status: 'ROLLBACK_FAILED', statusReason: 'x' }, 'FAILED', /rollback failed/],
+    [
+      'rolled back',
+      { status: 'ROLLBACK_SUCCESSFUL', statusReason: 'Lifecycle hook smoke failed in stage POST_SCALE_UP' },
+      'ROLLED_BACK',
+      /^Lifecycle hook smoke failed in stage POST_SCALE_UP\. \(service deployment ROLLBACK_SUCCESSFUL\)$/,
+    ],
+    [
+      'rollback failed',
+      { status: 'ROLLBACK_FAILED', statusReason: 'x' },
+      'ROLLBACK_FAILED',
+      /rollback failed \(service deployment ROLLBACK_FAILED\)/,
+    ],
     [
       'stopped',
       { status: 'STOPPED', statusReason: 'stopped by a user' },
@@ -267,6 +389,22 @@ describe('judgeServiceDeployment', () => {
     const judgement = judgeServiceDeployment(deployment);
     expect(judgement.verdict).toBe(verdict);
     expect(judgement.reason).toMatch(reason);
+  });
+
+  test('a rollback in progress is announced, or ROLLED_BACK at once when not waited for', () => {
+    const rolling: ServiceDeployment = {
+      status: 'ROLLBACK_IN_PROGRESS',
+      statusReason: 'Lifecycle hook smoke failed in stage POST_SCALE_UP',
+      rollback: { reason: 'Traffic returned to ecs-svc/1.' },
+    };
+    expect(judgeServiceDeployment(rolling).alert).toBe(
+      'Lifecycle hook smoke failed in stage POST_SCALE_UP. Traffic returned to ecs-svc/1. ECS is rolling back (service deployment ROLLBACK_IN_PROGRESS); following the rollback.',
+    );
+    expect(judgeServiceDeployment(rolling, { waitForRollback: false })).toEqual({
+      verdict: 'ROLLED_BACK',
+      reason:
+        'Lifecycle hook smoke failed in stage POST_SCALE_UP. Traffic returned to ecs-svc/1. (service deployment ROLLBACK_IN_PROGRESS)',
+    });
   });
 });
 
@@ -358,5 +496,64 @@ describe('trackRollouts: a rolling deployment that vanished', () => {
       verdict: 'ROLLED_BACK',
       reason: expect.stringMatching(/circuit breaker/),
     });
+  });
+});
+
+describe('trackRollouts: a circuit-breaker failure', () => {
+  const failed = ours({
+    rolloutState: 'FAILED',
+    status: 'ACTIVE',
+    rolloutStateReason: 'tasks failed to start.',
+  });
+  const rollback = (d: Partial<D>) => old({ status: 'PRIMARY', id: 'ecs-svc/3', ...d });
+
+  test('is announced once, at once, then followed until the old revision serves again', async () => {
+    const ecs = mockClient(ECSClient);
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({
+        services: [
+          service(
+            [failed, rollback({ rolloutState: 'IN_PROGRESS', runningCount: 0, pendingCount: 2 })],
+            withRollback,
+          ),
+        ],
+      })
+      .resolvesOnce({
+        services: [service([failed, rollback({ rolloutState: 'IN_PROGRESS' })], withRollback)],
+      })
+      .resolves({ services: [service([failed, rollback({ rolloutState: 'COMPLETED' })], withRollback)] });
+    const logger = memoryLogger();
+    const outcome = (await track(ecs, logger)).get('web')!;
+    expect(outcome).toMatchObject({
+      verdict: 'ROLLED_BACK',
+      rollingBack: true,
+      servingTaskDefinitionArn: OLD,
+      reason:
+        'tasks failed to start. ECS rolled back to web:1. Revision web:1 is serving again (2/2 tasks running).',
+    });
+    const alerts = logger.lines.filter((l) => l.startsWith('error:'));
+    expect(alerts).toEqual([
+      "error: web: tasks failed to start. ECS's circuit breaker failed the deployment and is rolling back to web:1; following the rollback.",
+    ]);
+    // The announcement came with the first answer, before the rollback's progress.
+    expect(logger.lines.indexOf(alerts[0]!)).toBeLessThan(
+      logger.lines.findIndex((l) => /ECS rolling back to web:1/.test(l)),
+    );
+  });
+
+  test('ends ROLLBACK_FAILED when the rollback deployment fails too', async () => {
+    const ecs = mockClient(ECSClient);
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        service(
+          [failed, rollback({ rolloutState: 'FAILED', rolloutStateReason: 'tasks failed to start.' })],
+          withRollback,
+        ),
+      ],
+    });
+    const outcome = (await track(ecs)).get('web')!;
+    expect(outcome).toMatchObject({ verdict: 'ROLLBACK_FAILED', rollingBack: true });
+    expect(outcome.reason).toMatch(/ECS's rollback to web:1 failed too/);
   });
 });
