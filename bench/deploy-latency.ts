@@ -1,12 +1,21 @@
 /**
- * Verdict latency of ecs-deploy against the sandbox, per deployment style: the time from the sandbox
- * marking a deployment COMPLETED or FAILED to the action's exit, and DescribeServices calls per poll
- * (rolling updates of 1 and 20 services; BLUE_GREEN, LINEAR, CANARY and CODE_DEPLOY of one). The
- * baseline, measured in the same run, is what the seeds' scripts do today: `aws ecs update-service`
- * then `aws ecs wait services-stable` (the CLI waiter, one per 10 services); for CodeDeploy,
- * `aws deploy create-deployment` then `aws deploy wait deployment-successful`.
+ * Verdict latency and API calls of ecs-deploy against the sandbox, per deployment style: the time from
+ * the sandbox marking the rollout's end (COMPLETED; for a circuit-breaker failure, the end of ECS's
+ * rollback, which both ecs-deploy and the waiter wait for) to the action's exit, how soon a failure is
+ * announced after the sandbox marks it FAILED, DescribeServices (and all polling calls) per minute per
+ * 10 services, and calls per poll. Rolling updates of 1 and 20 services; BLUE_GREEN, LINEAR, CANARY and
+ * CODE_DEPLOY of one. The baseline, measured in the same run, is what the seeds' scripts do today:
+ * `aws ecs update-service` then `aws ecs wait services-stable` (the CLI waiter, one per 10 services);
+ * for CodeDeploy, `aws deploy create-deployment` then `aws deploy wait deployment-successful`.
  *
- *   npm run bench -- [--runs 5] [--baseline-runs 2] [--speed 20] [--styles ROLLING,BLUE_GREEN,…]
+ * The headline is speed 1, real time: tasks provision for 15 s, pend for 30 s and pass their health
+ * check 15 s after RUNNING, so a rolling update takes over a minute (a circuit-breaker failure and its
+ * rollback nearly three). Higher speeds flatter the waiter, whose 15 s delay is real time.
+ *
+ *   npm run bench -- [--runs 3] [--baseline-runs 1] [--speed 1] [--styles ROLLING,BLUE_GREEN,…]
+ *                    [--sizes 1,20]
+ *
+ * Set SLIPWAY_DIST_DIR to measure a private build (scripts/bundle.mjs honours it too).
  */
 import { execFile } from 'node:child_process';
 import { parseArgs, promisify } from 'node:util';
@@ -23,12 +32,15 @@ import { awsChildEnv } from '../tests/helpers/env';
 
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
-    'baseline-runs': { type: 'string', default: '2' },
-    speed: { type: 'string', default: '20' },
-    styles: { type: 'string', default: 'ROLLING,BLUE_GREEN,LINEAR,CANARY,CODE_DEPLOY' },
+    runs: { type: 'string', default: '3' },
+    'baseline-runs': { type: 'string', default: '1' },
+    speed: { type: 'string', default: '1' },
+    styles: { type: 'string', default: 'ROLLING' },
+    sizes: { type: 'string', default: '1,20' },
   },
 });
+/** Task durations for a rolling update of over a minute (simulated seconds; real ones at speed 1). */
+const TIMING = { provisioningSeconds: 15, pendingSeconds: 30, healthCheckSeconds: 15, stoppingSeconds: 5 };
 const CLUSTER = 'bench';
 const cases = [
   { name: 'success', image: `${REGISTRY}/app:v2`, expected: 'COMPLETED' },
@@ -67,6 +79,10 @@ const TARGET_GROUP = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:target
 interface Sample {
   latencyMs: number;
   correct: boolean;
+  /** From the sandbox marking the deployment FAILED to the failure's announcement (ours, failures). */
+  announceMs?: number;
+  /** DescribeServices and all polling calls per minute per 10 services while following. */
+  perMinute: { describeServices: number; all: number };
   /** Calls per poll while following the rollout (measured by the sandbox); absent for the baseline. */
   perPoll?: { describeServices: number; all: number };
 }
@@ -120,16 +136,47 @@ async function createDeploymentGroup(sandbox: Sandbox, service: string, deployme
   codedeploy.destroy();
 }
 
-/** When the last of the given services' deployments started after `since` reached `expected`. */
-function lastMark(sandbox: Sandbox, names: string[], expected: string, since: number): number {
-  const marks = sandbox
-    .marks()
-    .filter((m) => names.includes(m.service) && m.rolloutState === expected && m.at >= since);
+/** Per service, the first mark of `state` at or after `since` (a number per service, or one for all). */
+function firstMarks(
+  sandbox: Sandbox,
+  names: string[],
+  state: string,
+  since: number | Map<string, number>,
+): Map<string, number> {
+  const after = (service: string) => (typeof since === 'number' ? since : since.get(service)!);
   const first = new Map<string, number>();
-  for (const mark of marks) if (!first.has(mark.service)) first.set(mark.service, mark.at);
+  for (const mark of sandbox.marks()) {
+    if (!names.includes(mark.service) || mark.rolloutState !== state || mark.at < after(mark.service))
+      continue;
+    if (!first.has(mark.service)) first.set(mark.service, mark.at);
+  }
   if (first.size !== names.length)
-    throw new Error(`only ${first.size}/${names.length} deployments reached ${expected}`);
-  return Math.max(...first.values());
+    throw new Error(`only ${first.size}/${names.length} deployments reached ${state}`);
+  return first;
+}
+
+/**
+ * When the last service's rollout ended: its deployment COMPLETED; for a failure, ECS's rollback (the
+ * COMPLETED deployment after the FAILED one). Also when the last deployment was marked FAILED.
+ */
+function rolloutEnd(sandbox: Sandbox, names: string[], c: Case, since: number) {
+  if (c.expected === 'COMPLETED') {
+    return { endedAt: Math.max(...firstMarks(sandbox, names, 'COMPLETED', since).values()) };
+  }
+  const failed = firstMarks(sandbox, names, 'FAILED', since);
+  const rolledBack = firstMarks(sandbox, names, 'COMPLETED', failed);
+  return { endedAt: Math.max(...rolledBack.values()), failedAt: failed };
+}
+
+/** Calls per minute per 10 services (one DescribeServices answers for ten). */
+function perMinute(calls: string[], size: number, durationMs: number): Sample['perMinute'] {
+  const minutes = durationMs / 60_000;
+  const batches = Math.ceil(size / 10);
+  const count = (keep: (operation: string) => boolean) => calls.filter(keep).length / minutes / batches;
+  return {
+    describeServices: count((operation) => operation === 'DescribeServices'),
+    all: count((operation) => POLLING_CALLS.has(operation)),
+  };
 }
 
 async function slipway(sandbox: Sandbox, size: number, c: Case, style: Style): Promise<Sample> {
@@ -143,14 +190,39 @@ async function slipway(sandbox: Sandbox, size: number, c: Case, style: Style): P
   );
   const exitedAt = Date.now();
   const status = run.outputs.status;
+  const { endedAt, failedAt } = rolloutEnd(sandbox, names, c, started);
+  const calls = sandbox.callSequence();
+  const following = followingCalls(calls);
+  // The announcement of each service's failure: its first error annotation.
+  const announced = failedAt
+    ? Math.max(
+        ...names.map((name) => {
+          const line = run.lines.find((l) => l.text.startsWith('::error') && l.text.includes(`${name}: `));
+          return (line?.at ?? exitedAt) - failedAt.get(name)!;
+        }),
+      )
+    : undefined;
   return {
-    latencyMs: exitedAt - lastMark(sandbox, names, c.expected, started),
+    latencyMs: exitedAt - endedAt,
     correct:
       c.expected === 'COMPLETED'
         ? run.exitCode === 0 && status === 'SUCCEEDED'
-        : run.exitCode === 1 && status === 'ROLLED_BACK',
-    perPoll: callsPerPoll(sandbox.callSequence(), run.stdout),
+        : run.exitCode === 1 && status === 'ROLLED_BACK' && /serving again/.test(run.stdout),
+    announceMs: announced,
+    perMinute: perMinute(following, size, exitedAt - started),
+    perPoll: callsPerPoll(following, run.stdout),
   };
+}
+
+/**
+ * The calls the sandbox served while the action followed the rollout: after its last UpdateService or
+ * CreateDeployment, up to its last DescribeServices (the diagnosis that follows a failure is not polling).
+ */
+function followingCalls(calls: string[]): string[] {
+  const lastWrite = Math.max(calls.lastIndexOf('UpdateService'), calls.lastIndexOf('CreateDeployment'));
+  return calls
+    .slice(lastWrite + 1, calls.lastIndexOf('DescribeServices') + 1)
+    .filter((operation) => POLLING_CALLS.has(operation));
 }
 
 /** What the action polls with: ECS service and service-deployment reads, and CodeDeploy's GetDeployment. */
@@ -161,17 +233,9 @@ const POLLING_CALLS = new Set([
   'GetDeployment',
 ]);
 
-/**
- * The calls the sandbox served while the action followed the rollout (after its last UpdateService or
- * CreateDeployment, up to its last DescribeServices: the diagnosis that follows a failure is not
- * polling), divided by the polls the action logged.
- */
-function callsPerPoll(calls: string[], stdout: string): { describeServices: number; all: number } {
+/** The polling calls divided by the polls the action logged. */
+function callsPerPoll(following: string[], stdout: string): { describeServices: number; all: number } {
   const polls = Math.max(stdout.match(/::debug::poll \d+:/g)?.length ?? 0, 1);
-  const lastWrite = Math.max(calls.lastIndexOf('UpdateService'), calls.lastIndexOf('CreateDeployment'));
-  const following = calls
-    .slice(lastWrite + 1, calls.lastIndexOf('DescribeServices') + 1)
-    .filter((operation) => POLLING_CALLS.has(operation));
   return {
     describeServices: following.filter((operation) => operation === 'DescribeServices').length / polls,
     all: following.length / polls,
@@ -180,6 +244,7 @@ function callsPerPoll(calls: string[], stdout: string): { describeServices: numb
 
 async function awsCliWaiter(sandbox: Sandbox, size: number, c: Case, style: Style): Promise<Sample> {
   const names = await fleet(sandbox, size, style);
+  sandbox.resetCalls();
   const env = awsChildEnv(sandbox.url);
   const started = Date.now();
   const aws = (args: string[]) => promisify(execFile)('aws', args, { env });
@@ -264,12 +329,19 @@ async function awsCliWaiter(sandbox: Sandbox, size: number, c: Case, style: Styl
   }
   const exitedAt = Date.now();
   const succeeded = exits.every((code) => code === 0);
+  const calls = sandbox.callSequence();
+  const following = calls.slice(
+    Math.max(calls.lastIndexOf('UpdateService'), calls.lastIndexOf('CreateDeployment')) + 1,
+  );
   return {
-    latencyMs: exitedAt - lastMark(sandbox, names, c.expected, started),
+    latencyMs: exitedAt - rolloutEnd(sandbox, names, c, started).endedAt,
+    perMinute: perMinute(following, size, exitedAt - started),
     // The waiter only knows "stable": after a circuit-breaker rollback the old revision is stable again.
     correct: c.expected === 'COMPLETED' ? succeeded : !succeeded,
   };
 }
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -278,11 +350,12 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
-  const sandbox = await startSandbox({ speed: Number(values.speed), clusters: [CLUSTER] });
+  const sandbox = await startSandbox({ speed: Number(values.speed), clusters: [CLUSTER], timing: TIMING });
+  const sizes = values.sizes.split(',').map(Number);
   const rows: string[][] = [];
   try {
     for (const style of styles.filter((s) => values.styles.split(',').includes(s.name))) {
-      for (const size of style.sizes) {
+      for (const size of style.sizes.filter((n) => sizes.includes(n) || style.sizes.length === 1)) {
         for (const c of cases) {
           const ours: Sample[] = [];
           for (let i = 0; i < Number(values.runs); i++) ours.push(await slipway(sandbox, size, c, style));
@@ -291,18 +364,25 @@ async function main() {
             baseline.push(await awsCliWaiter(sandbox, size, c, style));
           const oursMedian = median(ours.map((s) => s.latencyMs));
           const baseMedian = median(baseline.map((s) => s.latencyMs));
+          const oursRate = mean(ours.map((s) => s.perMinute.describeServices));
+          const baseRate = mean(baseline.map((s) => s.perMinute.describeServices));
+          const announce = ours.flatMap((s) => (s.announceMs === undefined ? [] : [s.announceMs]));
           rows.push([
             style.name,
             c.name,
             String(size),
             `${(oursMedian / 1000).toFixed(2)} s`,
             `${(Math.max(...ours.map((s) => s.latencyMs)) / 1000).toFixed(2)} s`,
+            announce.length ? `${(Math.max(...announce) / 1000).toFixed(2)} s` : '—',
+            oursRate.toFixed(1),
+            mean(ours.map((s) => s.perMinute.all)).toFixed(1),
             `${worst(ours, 'describeServices')} (limit ${Math.ceil(size / 10)})`,
-            worst(ours, 'all'),
             `${ours.filter((s) => s.correct).length}/${ours.length}`,
             `${(baseMedian / 1000).toFixed(2)} s`,
+            baseRate.toFixed(1),
             `${baseline.filter((s) => s.correct).length}/${baseline.length}`,
             `${(baseMedian / oursMedian).toFixed(1)}×`,
+            `${(oursRate / baseRate).toFixed(1)}×`,
           ]);
           process.stderr.write(`done: ${style.name}, ${c.name}, ${size} service(s)\n`);
         }
@@ -317,15 +397,19 @@ async function main() {
     'services',
     'slipway median',
     'slipway max',
+    'failure announced (max)',
+    'DescribeServices/min/10 svc',
+    'polling calls/min/10 svc',
     'DescribeServices/poll (worst run)',
-    'polling calls/poll (worst run)',
     'slipway correct',
     'aws-cli waiter median',
+    'waiter DescribeServices/min/10 svc',
     'waiter correct',
-    'baseline ÷ slipway',
+    'latency: waiter ÷ slipway',
+    'calls/min: slipway ÷ waiter',
   ];
   console.log(
-    `\nVerdict latency: sandbox verdict → process exit (speed ${values.speed}×, ${values.runs} runs; baseline ${values['baseline-runs']} runs)\n`,
+    `\nVerdict latency: rollout end in the sandbox (COMPLETED; for a failure, ECS's rollback COMPLETED) → process exit; failure announced: sandbox FAILED → first error annotation. Speed ${values.speed}× (tasks ${TIMING.provisioningSeconds} s provisioning, ${TIMING.pendingSeconds} s pending, healthy ${TIMING.healthCheckSeconds} s after RUNNING), ${values.runs} runs; baseline ${values['baseline-runs']} runs. Calls per minute are averages over each run's following time.\n`,
   );
   console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { awsChildEnv } from './env';
 
 export interface ActionRun {
@@ -12,7 +12,17 @@ export interface ActionRun {
   summary: string;
   /** The `::error …::` annotations the step printed. */
   errors: string[];
+  /** Each stdout line with the Date.now() it arrived at (benchmarks time announcements with it). */
+  lines: { at: number; text: string }[];
   durationMs: number;
+}
+
+/**
+ * Where the bundles are: dist/, or SLIPWAY_DIST_DIR (absolute, or relative to the repository) for a
+ * private build (`SLIPWAY_DIST_DIR=/tmp/d node scripts/bundle.mjs`) tested without touching dist/.
+ */
+export function distDir(): string {
+  return resolve(root, process.env.SLIPWAY_DIST_DIR ?? 'dist');
 }
 
 const root = join(__dirname, '..', '..');
@@ -34,7 +44,7 @@ export async function runAction(
   );
   const started = Date.now();
   try {
-    const child = spawn(process.execPath, [join(root, 'dist', action, 'index.js')], {
+    const child = spawn(process.execPath, [join(distDir(), action, 'index.js')], {
       cwd: options.cwd ?? root,
       env: awsChildEnv(options.endpoint, {
         GITHUB_OUTPUT: outputFile,
@@ -47,7 +57,15 @@ export async function runAction(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const lines: ActionRun['lines'] = [];
+    let partial = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const parts = (partial + String(chunk)).split('\n');
+      partial = parts.pop()!;
+      const at = Date.now();
+      for (const text of parts) lines.push({ at, text });
+    });
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
     return {
@@ -57,6 +75,7 @@ export async function runAction(
       outputs: parseOutputs(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
       errors: stdout.split('\n').filter((line) => line.startsWith('::error')),
+      lines: partial ? [...lines, { at: Date.now(), text: partial }] : lines,
       durationMs: Date.now() - started,
     };
   } finally {
