@@ -124,8 +124,8 @@ test.concurrent(
     const run = await deploy('bg-hook', 'bg-hook:v2');
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe('ROLLED_BACK');
-    expect(run.errors[0]).toContain('title=SLW-ECS-011');
-    expect(run.errors[0]).toMatch(/lifecycle hook smoke-fail failed in stage POST_TEST_TRAFFIC_SHIFT/);
+    expect(run.errors.at(-1)).toContain('title=SLW-ECS-011');
+    expect(run.errors.at(-1)).toMatch(/lifecycle hook smoke-fail failed in stage POST_TEST_TRAFFIC_SHIFT/);
     expect(run.summary).toMatch(/\*\*Service deployment:\*\* `ROLLBACK_(IN_PROGRESS|SUCCESSFUL)`/);
     expect(run.summary).toMatch(/failed hooks: smoke-fail/);
     expect(run.summary).toMatch(/smoke-fail: FAILED/);
@@ -141,7 +141,7 @@ test.concurrent(
     const run = await deploy('bg-crash', 'bg-crash:crash-v2');
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe('ROLLED_BACK');
-    expect(run.errors[0]).toMatch(/The app exited with code 1/);
+    expect(run.errors.at(-1)).toMatch(/The app exited with code 1/);
     expect(trafficSteps(resultOf(run).stages)).toEqual([]);
     expect((await describeService(ecs, CLUSTER, 'bg-crash'))?.taskDefinition).toBe(before);
     expect(await runningRevisions('bg-crash')).toEqual(['1', '1']);

@@ -77,8 +77,13 @@ test.concurrent.each([
     const run = await deploy({ services: name, images: `app=${REGISTRY}/app:${scenario}-v2` });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe(status);
-    expect(run.errors[0]).toContain(`title=${code}`);
-    expect(run.errors[0]).toMatch(cause);
+    // The step's error comes once ECS's rollback has ended (at this speed the first poll may already
+    // find it over; the announcement while it runs is tested below, in real time's neighbourhood).
+    expect(run.errors.length).toBeLessThanOrEqual(2);
+    const failure = run.errors.at(-1)!;
+    expect(failure).toContain(`title=${code}`);
+    expect(failure).toMatch(cause);
+    expect(failure).toContain(`Revision ${name}:1 is serving again (2/2 tasks running)`);
     expect(run.summary).toMatch(cause);
     expect(run.summary).toMatch(/\*\*Remedy:\*\*/);
     expect(run.summary).toMatch(/Stop code/);
@@ -86,30 +91,108 @@ test.concurrent.each([
     expect(run.summary).toMatch(/Service events since the deploy began/);
     expect(run.summary).toMatch(/deployment failed: tasks failed to start/);
     // The annotation alone explains the failure: the stopped task and the latest events.
-    const annotation = decodeURIComponent(run.errors[0]!.replace(/%0A/g, '\n'));
+    const annotation = decodeURIComponent(failure.replace(/%0A/g, '\n'));
     expect(annotation).toMatch(/\nStopped task \w+: \w+ — /);
     expect(annotation).toContain(`\nLatest service events:\n`);
     expect(annotation).toContain(`(service ${name})`);
     expect(run.outputs['previous-task-definition-arn']).toBe(before);
     expect(run.outputs['task-definition-arn']).toMatch(new RegExp(`task-definition/${name}:2$`));
-    // ECS's service-deployment API: our service deployment, rolling (or rolled) back, and what the
-    // breaker counted against its threshold.
-    expect(run.summary).toMatch(/\*\*Service deployment:\*\* `ROLLBACK_(IN_PROGRESS|SUCCESSFUL)`/);
+    // ECS's service-deployment API: our service deployment, rolled back to its end, and what the breaker
+    // counted against its threshold.
+    expect(run.summary).toMatch(/\*\*Service deployment:\*\* `ROLLBACK_SUCCESSFUL`/);
     const counted = /circuit breaker TRIGGERED: (\d+) failed task\(s\) of threshold (\d+)/.exec(run.summary);
     expect(Number(counted?.[1])).toBeGreaterThanOrEqual(Number(counted?.[2]));
     expect(Number(counted?.[2])).toBe(3);
     const [result] = JSON.parse(run.outputs.results ?? '[]') as {
       serviceDeployment?: { status: string; circuitBreaker?: { failureCount?: number } };
+      servingTaskDefinitionArn?: string;
     }[];
-    expect(result?.serviceDeployment?.status).toMatch(/^ROLLBACK_/);
+    expect(result?.serviceDeployment?.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(result?.servingTaskDefinitionArn).toBe(before);
     expect(result?.serviceDeployment?.circuitBreaker?.failureCount).toBe(Number(counted?.[1]));
-    // ECS (the sandbox) rolls the service back; we must not register or deploy anything more.
-    await waitUntil(async () => (await liveTaskDefinition(name)) === before, {
-      timeoutMs: 10_000,
-      what: `${name} back on revision 1`,
-    });
+    // ECS (the sandbox) rolled the service back before the step ended; we registered or deployed nothing more.
+    expect(await liveTaskDefinition(name)).toBe(before);
   },
 );
+
+describe('a circuit-breaker failure followed in near real time (speed 8)', () => {
+  let slow: Sandbox;
+  let slowEcs: ECSClient;
+  beforeAll(async () => {
+    slow = await startSandbox({ speed: 8, clusters: [CLUSTER] });
+    slowEcs = ecsClient(slow.url);
+  });
+  afterAll(() => slow?.stop());
+  const deploySlow = (inputs: Record<string, string>) =>
+    runAction('ecs-deploy', { cluster: CLUSTER, timeout: '120', ...inputs }, { endpoint: slow.url });
+  const live = async (name: string) => (await describeService(slowEcs, CLUSTER, name))?.taskDefinition;
+  const announcement = (name: string) =>
+    new RegExp(
+      `^::error::${name}: .*ECS's circuit breaker failed the deployment and is rolling back to ${name}:1; following the rollback\\.$`,
+    );
+
+  test.concurrent(
+    'is announced at once, then ECS’s rollback followed to the old revision serving again',
+    async () => {
+      const name = 'cb-followed';
+      const before = await createStableService(slowEcs, name, { cluster: CLUSTER });
+      const run = await deploySlow({ services: name, images: `app=${REGISTRY}/app:crash-v2` });
+      expect(run.exitCode).toBe(1);
+      expect(run.outputs.status).toBe('ROLLED_BACK');
+      expect(run.errors).toHaveLength(2);
+      expect(run.errors[0]).toMatch(announcement(name));
+      // The announcement came while ECS was still rolling back: the rollback's progress is logged after it.
+      const at = (pattern: RegExp) => run.lines.findIndex((l) => pattern.test(l.text));
+      expect(at(announcement(name))).toBeGreaterThanOrEqual(0);
+      expect(at(announcement(name))).toBeLessThan(at(new RegExp(`^${name}: ECS rolling back`)));
+      expect(run.errors[1]).toContain('title=SLW-ECS-011');
+      expect(run.errors[1]).toContain(`Revision ${name}:1 is serving again (2/2 tasks running)`);
+      expect(await live(name)).toBe(before);
+    },
+  );
+
+  test.concurrent(
+    'when ECS’s rollback fails too, the step says ROLLBACK_FAILED with its own code',
+    async () => {
+      const name = 'cb-rollback-fails';
+      const before = await createStableService(slowEcs, name, {
+        cluster: CLUSTER,
+        image: `${REGISTRY}/app:v1-fails-on-rollback`,
+      });
+      const run = await deploySlow({ services: name, images: `app=${REGISTRY}/app:crash-v2` });
+      expect(run.exitCode).toBe(1);
+      expect(run.outputs.status).toBe('ROLLBACK_FAILED');
+      expect(run.errors).toHaveLength(2);
+      expect(run.errors[0]).toMatch(announcement(name));
+      expect(run.errors[1]).toContain('title=SLW-ECS-020');
+      expect(run.errors[1]).toMatch(/ROLLBACK_FAILED/);
+      expect(run.summary).toMatch(/🛑 failed, and ECS's rollback failed/);
+      expect(run.summary).toMatch(/\*\*Service deployment:\*\* `ROLLBACK_FAILED`/);
+      // Nothing of ours on top of ECS's failed rollback.
+      expect(await live(name)).toBe(before);
+    },
+  );
+
+  test.concurrent('wait-for-rollback: false exits at once while ECS is still rolling back', async () => {
+    const name = 'cb-no-wait';
+    const before = await createStableService(slowEcs, name, { cluster: CLUSTER });
+    const run = await deploySlow({
+      services: name,
+      images: `app=${REGISTRY}/app:crash-v2`,
+      'wait-for-rollback': 'false',
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.status).toBe('ROLLED_BACK');
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain('title=SLW-ECS-011');
+    expect(run.errors[0]).toMatch(/not waited for/);
+    expect(run.summary).toMatch(/\*\*Service deployment:\*\* `ROLLBACK_IN_PROGRESS`/);
+    await waitUntil(async () => (await live(name)) === before, {
+      timeoutMs: 30_000,
+      what: `${name} back on revision 1`,
+    });
+  });
+});
 
 test('a crash leaves its log tail and stop details in the summary', async () => {
   await service('logs-crash');
@@ -118,7 +201,7 @@ test('a crash leaves its log tail and stop details in the summary', async () => 
   expect(run.summary).toMatch(/EssentialContainerExited/);
   expect(run.summary).toMatch(/Log tail of task/);
   expect(run.summary).toMatch(/app: exit 1/);
-  const annotation = decodeURIComponent(run.errors[0]!.replace(/%0A/g, '\n'));
+  const annotation = decodeURIComponent(run.errors.at(-1)!.replace(/%0A/g, '\n'));
   expect(annotation).toMatch(/EssentialContainerExited — .*app: exit 1/);
   expect(annotation).toMatch(/\nLog tail:\n[^]* {2}fatal: could not connect to the database/);
 });

@@ -75,6 +75,8 @@ export interface ServiceOptions {
   deploymentConfiguration?: DeploymentConfiguration;
   deploymentController?: DeploymentController;
   loadBalancers?: LoadBalancer[];
+  /** How long the first rollout may take (default 60 s; a sandbox with a longer timing needs more). */
+  stableTimeoutMs?: number;
 }
 
 /** A service on revision 1 of its own family, once its first rollout has completed. Returns that ARN. */
@@ -107,7 +109,7 @@ export async function createStableService(
       const svc = await describeService(ecs, options.cluster, name);
       return svc?.deployments?.length === 1 && svc.deployments[0]?.rolloutState === 'COMPLETED';
     },
-    { timeoutMs: 60_000, what: `service ${name} to be stable` },
+    { timeoutMs: options.stableTimeoutMs ?? 60_000, what: `service ${name} to be stable` },
   );
   return registered.taskDefinition!.taskDefinitionArn!;
 }

@@ -234,6 +234,18 @@ export async function trackRollouts(
     { ...options, clock },
   );
   const byName = new Map(tracked.map((t) => [t.service, t]));
+  // The service deployment can say ROLLBACK_SUCCESSFUL before the DescribeServices answer of the same
+  // poll shows it: one more look, so the revision serving again is reported as it is.
+  await Promise.all(
+    [...verdicts].map(async ([name, judgement]) => {
+      const primary = last.get(name)?.deployments?.find((d) => d.status === 'PRIMARY');
+      const settled = primary && (primary.runningCount ?? 0) >= (primary.desiredCount ?? 0);
+      if (judgement.verdict !== 'ROLLED_BACK' || settled || byName.get(name)?.waitForRollback === false)
+        return;
+      const [fresh] = await describe(options.ecs, options.cluster, [name]).catch(() => []);
+      if (fresh) last.set(name, fresh);
+    }),
+  );
   return new Map(
     [...verdicts].map(([name, judgement]) => {
       const service = last.get(name);
@@ -287,8 +299,10 @@ function judgeStaged(
   if (fromService.verdict === 'FAILED' || fromService.verdict === 'REPLACED') return fromService;
   return {
     reason: `${fromDeployment.reason}; ${fromService.reason}`,
-    pace: fromService.pace,
-    alert: fromDeployment.alert ?? fromService.alert,
+    // Stages, hooks and bake time move on whatever the task counts say: never idle.
+    pace: fromService.pace === 'idle' ? undefined : fromService.pace,
+    // DescribeServices names the revision ECS rolls back to; the service deployment only its ARN.
+    alert: fromService.alert ?? fromDeployment.alert,
   };
 }
 

@@ -144,7 +144,10 @@ export function judgeServiceDeployment(
     case 'ROLLBACK_REQUESTED':
     case 'ROLLBACK_IN_PROGRESS':
       if (options.waitForRollback === false) {
-        return { verdict: 'ROLLED_BACK', reason: `${failed} (service deployment ${deployment.status})` };
+        return {
+          verdict: 'ROLLED_BACK',
+          reason: `${failed} (service deployment ${deployment.status}; not waited for)`,
+        };
       }
       return {
         reason: `ECS rolling back (service deployment ${deployment.status})`,

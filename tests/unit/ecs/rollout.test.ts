@@ -403,7 +403,7 @@ describe('judgeServiceDeployment', () => {
     expect(judgeServiceDeployment(rolling, { waitForRollback: false })).toEqual({
       verdict: 'ROLLED_BACK',
       reason:
-        'Lifecycle hook smoke failed in stage POST_SCALE_UP. Traffic returned to ecs-svc/1. (service deployment ROLLBACK_IN_PROGRESS)',
+        'Lifecycle hook smoke failed in stage POST_SCALE_UP. Traffic returned to ecs-svc/1. (service deployment ROLLBACK_IN_PROGRESS; not waited for)',
     });
   });
 });
