@@ -13,7 +13,7 @@
  * rollback nearly three). Higher speeds flatter the waiter, whose 15 s delay is real time.
  *
  *   npm run bench -- [--runs 3] [--baseline-runs 1] [--speed 1] [--styles ROLLING,BLUE_GREEN,…]
- *                    [--sizes 1,20]
+ *                    [--sizes 1,20] [--cases success,failure]
  *
  * Set SLIPWAY_DIST_DIR to measure a private build (scripts/bundle.mjs honours it too).
  */
@@ -37,14 +37,15 @@ const { values } = parseArgs({
     speed: { type: 'string', default: '1' },
     styles: { type: 'string', default: 'ROLLING' },
     sizes: { type: 'string', default: '1,20' },
+    cases: { type: 'string', default: 'success,failure' },
   },
 });
 /** Task durations for a rolling update of over a minute (simulated seconds; real ones at speed 1). */
 const TIMING = { provisioningSeconds: 15, pendingSeconds: 30, healthCheckSeconds: 15, stoppingSeconds: 5 };
 const CLUSTER = 'bench';
 const cases = [
-  { name: 'success', image: `${REGISTRY}/app:v2`, expected: 'COMPLETED' },
-  { name: 'circuit-breaker failure', image: `${REGISTRY}/app:crash-v2`, expected: 'FAILED' },
+  { key: 'success', name: 'success', image: `${REGISTRY}/app:v2`, expected: 'COMPLETED' },
+  { key: 'failure', name: 'circuit-breaker failure', image: `${REGISTRY}/app:crash-v2`, expected: 'FAILED' },
 ] as const;
 type Case = (typeof cases)[number];
 
@@ -357,7 +358,7 @@ async function main() {
   try {
     for (const style of styles.filter((s) => values.styles.split(',').includes(s.name))) {
       for (const size of style.sizes.filter((n) => sizes.includes(n) || style.sizes.length === 1)) {
-        for (const c of cases) {
+        for (const c of cases.filter((k) => values.cases.split(',').includes(k.key))) {
           // Every run's services at once: their first rollouts take as long as the ones measured.
           const runs = Number(values.runs);
           const fleets = await Promise.all(
