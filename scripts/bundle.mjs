@@ -1,46 +1,100 @@
-// Bundles every action (a folder of actions/ with an action.yml) into dist/<action>/index.js with ncc,
-// and the CLI (packages/cli) into dist/cli/index.js.
+// Bundles every action and the CLI in one ncc pass: actions/entry.ts becomes dist/slipway/, an entry
+// file and one chunk per program or shared part, loaded on demand. dist/<name>/index.js is a one-line
+// entry per action (and dist/cli/index.js for the CLI) that runs its program from that bundle.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 
-const ncc = createRequire(import.meta.url)('@vercel/ncc');
-const only = process.argv[2];
-const droppedAssets = new Set(['pagent.exe']);
-const out = process.env.SLIPWAY_DIST_DIR ?? 'dist';
-const entries = [
-  ...readdirSync('actions')
-    .filter((name) => existsSync(join('actions', name, 'action.yml')))
-    .map((name) => [name, join('actions', name, 'index.ts')]),
-  ['cli', join('packages', 'cli', 'src', 'entry.ts')],
-];
+const require = createRequire(import.meta.url);
+const ncc = require('@vercel/ncc');
+const { minify } = require('@swc/core');
 
-for (const [action, entry] of entries.filter(([name]) => !only || name === only)) {
-  const { code, assets } = await ncc(join(process.cwd(), entry), {
-    minify: true,
+const out = process.env.SLIPWAY_DIST_DIR ?? 'dist';
+const shared = 'slipway';
+// ssh2 carries a Windows Pageant helper we never run (keys go to ssh2 directly, never through an agent).
+const droppedAssets = new Set(['pagent.exe']);
+
+/**
+ * Modules that some dependency loads at start but uses rarely, and that cost more to load than an SDK
+ * client: each is bundled on its own and loaded on first use. undici serves @actions/http-client and
+ * @actions/github only for requests through a proxy.
+ */
+const onDemand = ['undici'];
+
+/** Bundles one entry with ncc: its files (index.js, chunks and licenses.txt), every script minified. */
+export async function bundle(entry, { externals = {} } = {}) {
+  const { code, assets } = await ncc(entry, {
+    externals,
+    // ncc minifies only the entry file, not the chunks; every file is minified below instead.
+    minify: false,
     license: 'licenses.txt',
     quiet: true,
     sourceMap: false,
     target: 'es2022',
     // Types are checked once, by `npm run build`; bundling only transpiles.
     transpileOnly: true,
+  });
+  const files = { 'index.js': code };
+  for (const [file, asset] of Object.entries(assets)) {
+    if (droppedAssets.has(file)) continue;
+    if (file !== 'licenses.txt' && !/^\d+\.index\.js$/.test(file))
+      throw new Error(`The bundle would need a file that is not JavaScript: ${file}`);
+    files[file] = String(asset.source);
+  }
+  await Promise.all(
+    Object.entries(files)
+      .filter(([file]) => file.endsWith('.js'))
+      .map(async ([file, source]) => {
+        files[file] = (await minify(source, { compress: true, mangle: true, ecma: 2022 })).code;
+      }),
+  );
+  return files;
+}
+
+async function main() {
+  const programs = [
+    ...readdirSync('actions')
+      .filter((name) => existsSync(join('actions', name, 'action.yml')))
+      .sort(),
+    'cli',
+  ];
+  const files = await bundle(join(process.cwd(), 'actions', 'entry.ts'), {
+    externals: Object.fromEntries(onDemand.map((name) => [name, `./${name}.js`])),
   }).catch((error) => {
-    console.error(`${action}: ${String(error.message ?? error).slice(0, 2000)}`);
+    console.error(String(error.message ?? error).slice(0, 2000));
     process.exit(1);
   });
-  // A bundle is pure JS: index.js and its licence file. ssh2 carries a Windows Pageant helper we never
-  // run (keys are passed to ssh2 directly, never through an agent), so it is left out.
-  for (const file of Object.keys(assets).filter((file) => droppedAssets.has(file))) delete assets[file];
-  const foreign = Object.keys(assets).filter((file) => file !== 'licenses.txt');
-  if (foreign.length)
-    throw new Error(`${action}: the bundle would need files besides index.js: ${foreign.join(', ')}`);
-  const dir = join(out, action);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'index.js'), code);
-  for (const [file, asset] of Object.entries(assets)) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), asset.source);
+  for (const name of onDemand) {
+    for (const [file, source] of Object.entries(await bundle(require.resolve(name))))
+      files[`${name}/${file}`] = source;
+    files[`${name}.js`] =
+      `let loaded;\nmodule.exports = new Proxy({}, { get: (_, key) => (loaded ??= require('./${name}/index.js'))[key] });\n`;
   }
-  console.log(`dist/${action}/index.js  ${(code.length / 1024).toFixed(0)} KiB`);
+  for (const dir of existsSync(out) ? readdirSync(out) : []) rmSync(join(out, dir), { recursive: true });
+  mkdirSync(join(out, shared), { recursive: true });
+  for (const [file, source] of Object.entries(files)) {
+    mkdirSync(dirname(join(out, shared, file)), { recursive: true });
+    writeFileSync(join(out, shared, file), source);
+  }
+  for (const name of programs) {
+    mkdirSync(join(out, name));
+    writeFileSync(
+      join(out, name, 'index.js'),
+      `// Generated by scripts/bundle.mjs: ${name}, run from the shared bundle in dist/${shared}.\n` +
+        `require('../${shared}/index.js').run('${name}');\n`,
+    );
+  }
+
+  const wired = require(resolve(out, shared, 'index.js')).names;
+  const unwired = programs.filter((name) => !wired.includes(name));
+  if (unwired.length) throw new Error(`actions/entry.ts does not load: ${unwired.join(', ')}`);
+
+  const size = Object.values(files).reduce((total, source) => total + Buffer.byteLength(source), 0);
+  console.log(
+    `dist/${shared}/  ${Object.keys(files).length} files, ${(size / 1024).toFixed(0)} KiB; ` +
+      `entries for ${programs.join(', ')}`,
+  );
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -135,7 +135,7 @@ async function main() {
     show(migrationSummary(migrated));
 
     step('3. ecs-deploy: the promoted image, followed to a verdict');
-    const context = { ecs: clients.ecs, logs: clients.logs, logger };
+    const context = { ecs: clients.ecs, logs: () => clients.logs, logger };
     const deployed = await deploy(
       readDeployRequest(
         inputs({

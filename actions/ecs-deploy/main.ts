@@ -1,7 +1,4 @@
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   deploy,
   deployFailure,
@@ -12,9 +9,8 @@ import {
   previewSummary,
   readDeployRequest,
   readPreviewRequest,
-  runPreview,
 } from '@slipway/ecs';
-import { awsClient } from '@slipway/kit';
+import { awsClient, onDemand } from '@slipway/kit';
 import { actionInputs, actionLogger, runStep, setOutputs, writeSummary } from '../common/runtime';
 
 export function run(): Promise<void> {
@@ -31,9 +27,14 @@ export function run(): Promise<void> {
 }
 
 async function runPreviewStep(request: PreviewRequest & { region?: string }): Promise<void> {
+  // Previews alone manage load balancer rules: their code and ELB's client load only for them.
+  const { runPreview } = await import('@slipway/ecs');
   const result = await runPreview(request, {
     ...contextFor(request.region),
-    elb: () => awsClient(ElasticLoadBalancingV2Client, { region: request.region }),
+    elb: onDemand(
+      async () => (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client,
+      { region: request.region },
+    ),
   });
   setOutputs(previewOutputs(result));
   await writeSummary(previewSummary(result));
@@ -45,13 +46,17 @@ async function runPreviewStep(request: PreviewRequest & { region?: string }): Pr
 const cancelled = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => cancelled.abort());
 
+/** ECS is called at once; the others only by the deploys that need them, so they load on first use. */
 function contextFor(region: string | undefined) {
-  let codedeploy: CodeDeployClient | undefined;
   return {
     signal: cancelled.signal,
     ecs: awsClient(ECSClient, { region }),
-    logs: awsClient(CloudWatchLogsClient, { region }),
-    codedeploy: () => (codedeploy ??= awsClient(CodeDeployClient, { region })),
+    logs: onDemand(async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient, {
+      region,
+    }),
+    codedeploy: onDemand(async () => (await import('@aws-sdk/client-codedeploy')).CodeDeployClient, {
+      region,
+    }),
     logger: actionLogger,
   };
 }

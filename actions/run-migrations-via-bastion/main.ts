@@ -1,8 +1,3 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { awsClient } from '@slipway/kit';
 import {
   MigrationOutcome,
   MigrationRunError,
@@ -14,6 +9,7 @@ import {
   runMigrations,
   ssmSessionState,
   teardownOnSignals,
+  tunnelClients,
 } from '@slipway/tunnel';
 import {
   actionInputs,
@@ -41,10 +37,7 @@ async function main(): Promise<void> {
   try {
     await report(
       await runMigrations(request, {
-        ec2: () => awsClient(EC2Client, region),
-        ssm: () => awsClient(SSMClient, region),
-        secretsManager: () => awsClient(SecretsManagerClient, region),
-        instanceConnect: () => awsClient(EC2InstanceConnectClient, region),
+        ...tunnelClients(region),
         secrets: actionSecrets(),
         logger: actionLogger,
         teardown,
@@ -60,7 +53,7 @@ async function main(): Promise<void> {
 
 function post(): Promise<void> {
   return cleanUpSsmSession(actionState, {
-    ssm: (region) => awsClient(SSMClient, { region }),
+    ssm: (region) => tunnelClients({ region }).ssm(),
     logger: actionLogger,
   });
 }

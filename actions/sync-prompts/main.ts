@@ -1,10 +1,5 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { SyncNeedsForceError, readSyncRequest, syncOutputs, syncPrompts, syncSummary } from '@slipway/db';
-import { awsClient } from '@slipway/kit';
-import { Teardown, readSyncTunnel, resolveSyncRequest } from '@slipway/tunnel';
+import { SyncNeedsForceError, readSyncRequest, syncOutputs, syncSummary } from '@slipway/db';
+import { Teardown, readSyncTunnel, resolveSyncRequest, tunnelClients } from '@slipway/tunnel';
 import {
   actionInputs,
   actionLogger,
@@ -22,7 +17,7 @@ async function main(): Promise<void> {
   const secrets = actionSecrets();
   const request = readSyncRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd(), secrets);
   const tunnel = readSyncTunnel(actionInputs);
-  const region = { region: request.region ?? tunnel.settings?.region };
+  const clients = tunnelClients({ region: request.region ?? tunnel.settings?.region });
   const teardown = new Teardown();
   // A cancelled job still closes its tunnels; the sync's transaction dies with the connection.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -32,25 +27,17 @@ async function main(): Promise<void> {
     );
   }
   try {
-    const { target, options } = await resolveSyncRequest(
-      request,
-      {
-        secretsManager: () => awsClient(SecretsManagerClient, region),
-        ssm: () => awsClient(SSMClient, region),
+    const { target, options } = await resolveSyncRequest(request, clients, secrets, {
+      ...tunnel,
+      context: {
+        ...clients,
+        secrets,
+        logger: actionLogger,
+        teardown,
       },
-      secrets,
-      {
-        ...tunnel,
-        context: {
-          ec2: () => awsClient(EC2Client, region),
-          ssm: () => awsClient(SSMClient, region),
-          instanceConnect: () => awsClient(EC2InstanceConnectClient, region),
-          secrets,
-          logger: actionLogger,
-          teardown,
-        },
-      },
-    );
+    });
+    // The sync and pg are loaded once the credentials are read.
+    const { syncPrompts } = await import('@slipway/db');
     const result = await syncPrompts(target, { ...options, logger: actionLogger });
     setOutputs(syncOutputs(result));
     await writeSummary(syncSummary(result));

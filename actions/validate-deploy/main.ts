@@ -1,6 +1,5 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsClient } from '@slipway/kit';
+import { awsClient, onDemand } from '@slipway/kit';
 import {
   readValidateRequest,
   validate,
@@ -23,7 +22,10 @@ export function run(): Promise<void> {
     const clients = { region: request.region };
     const report = await validate(request, {
       ecs: () => awsClient(ECSClient, clients),
-      elb: () => awsClient(ElasticLoadBalancingV2Client, clients),
+      elb: onDemand(
+        async () => (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client,
+        clients,
+      ),
       logger: actionLogger,
       secrets: actionSecrets(),
     });

@@ -50,7 +50,7 @@ test('a realistic Fargate task definition round-trips through moto with only the
     },
     {
       ecs,
-      logs: new CloudWatchLogsClient({ region: 'us-east-1', endpoint: moto.url, credentials }),
+      logs: () => new CloudWatchLogsClient({ region: 'us-east-1', endpoint: moto.url, credentials }),
       logger: memoryLogger(),
     },
   );

@@ -226,7 +226,35 @@ function parseModule(base: string, file: string): Module {
     const action = `${prefix}:${operation}`;
     module.calls.push(IAM_ACTION_FOR[action] ?? action);
   };
+  // `const { A, B } = await import('x')` and `(await import('x')).A` load A and B; anything else, all of x.
+  const dynamicImport = (node: ts.CallExpression) => {
+    const [argument] = node.arguments;
+    if (!argument || !ts.isStringLiteral(argument)) return;
+    const specifier = argument.text;
+    let outer: ts.Node = node.parent;
+    if (ts.isAwaitExpression(outer)) outer = outer.parent;
+    const names = new Map<string, string>();
+    if (ts.isVariableDeclaration(outer) && ts.isObjectBindingPattern(outer.name)) {
+      for (const element of outer.name.elements) {
+        const local = element.name;
+        if (!ts.isIdentifier(local)) continue;
+        const imported =
+          element.propertyName && ts.isIdentifier(element.propertyName)
+            ? element.propertyName.text
+            : local.text;
+        names.set(imported, local.text);
+        if (specifier.startsWith('@aws-sdk/client-'))
+          sdkNames.set(local.text, { pkg: specifier, name: imported });
+      }
+    } else if (ts.isParenthesizedExpression(outer) && ts.isPropertyAccessExpression(outer.parent)) {
+      names.set(outer.parent.name.text, outer.parent.name.text);
+    }
+    const target = resolveSpecifier(base, file, specifier);
+    if (target) module.imports.push({ file: target, names: names.size ? names : ALL });
+  };
   const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
+      dynamicImport(node);
     if (ts.isNewExpression(node)) {
       const callee = node.expression;
       const sdk = ts.isIdentifier(callee) ? sdkNames.get(callee.text) : undefined;
@@ -485,6 +513,16 @@ describe('reachableCalls', () => {
     write('actions/reader/main.ts', "import { read } from '@slipway/tools';\nread(undefined);\n");
     write('actions/writer/main.ts', "import { put } from '@slipway/tools';\nput(undefined);\n");
     write('actions/odd/main.ts', 'class MadeUpCommand {}\nnew MadeUpCommand();\n');
+    write(
+      'packages/tools/src/later.ts',
+      "export async function later(c: any) {\n  const { StopThingCommand: Stop } = await import('@aws-sdk/client-ecs');\n" +
+        '  return c.send(new Stop({}));\n}\n',
+    );
+    write(
+      'actions/lazy/main.ts',
+      "export async function run() {\n  const { later } = await import('../../packages/tools/src/later');\n" +
+        "  await (await import('@slipway/tools')).read(undefined);\n  return later(undefined);\n}\n",
+    );
   });
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
@@ -494,6 +532,14 @@ describe('reachableCalls', () => {
       'ecs:ListThings',
     ]);
     expect([...reachableCalls(base, join(base, 'actions/writer/main.ts')).calls]).toEqual(['ssm:PutThing']);
+  });
+
+  test('follows modules loaded on demand, by the names taken from them', () => {
+    expect([...reachableCalls(base, join(base, 'actions/lazy/main.ts')).calls].sort()).toEqual([
+      'ecs:GetThing',
+      'ecs:ListThings',
+      'ecs:StopThing',
+    ]);
   });
 
   test('reports a Command that is not an AWS SDK import', () => {

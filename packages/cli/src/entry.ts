@@ -1,9 +1,10 @@
 import { main } from './main';
 
-void main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => {
+export async function run(): Promise<void> {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
     console.error(error);
     process.exitCode = 1;
-  },
-);
+  }
+}

@@ -1,4 +1,4 @@
-import { Client, DatabaseError } from 'pg';
+import type { Client } from 'pg';
 import { Clock, ConfigurationError, SlipwayError, fullJitter, systemClock } from '@slipway/kit';
 import { DB } from './codes';
 import { INIT_INPUTS } from './inputs';
@@ -108,6 +108,8 @@ export interface ConnectOptions {
 /** Opens a session, or throws a SlipwayError that tells waiting (UNREACHABLE) from being refused. */
 export async function connect(target: DbTarget, options: ConnectOptions): Promise<Client> {
   const database = options.database ?? target.database;
+  // pg is loaded by the first connection: a step reads its inputs and credentials without it.
+  const { Client, DatabaseError } = await import('pg');
   const client = new Client({
     host: target.host,
     port: target.port,
@@ -127,15 +129,19 @@ export async function connect(target: DbTarget, options: ConnectOptions): Promis
     await client.connect();
     return client;
   } catch (error) {
-    throw connectionError(target, database, error);
+    throw connectionError(target, database, error, error instanceof DatabaseError ? error.code : undefined);
   }
 }
 
 const UNREACHABLE_REMEDY =
   'Check that the tunnel is up and the database accepts connections from the bastion.';
 
-function connectionError(target: DbTarget, database: string, error: unknown): SlipwayError {
-  const sqlState = error instanceof DatabaseError ? error.code : undefined;
+function connectionError(
+  target: DbTarget,
+  database: string,
+  error: unknown,
+  sqlState: string | undefined,
+): SlipwayError {
   if (sqlState === '3D000') {
     return new SlipwayError(
       DB.DATABASE_MISSING,

@@ -1,4 +1,3 @@
-import { escapeIdentifier } from 'pg';
 import { ConfigurationError } from '@slipway/kit';
 import { DB } from './codes';
 
@@ -12,5 +11,6 @@ export function quoteIdentifier(name: string, what: string): string {
       remedy: 'Use 1–63 letters, digits, "_" or "-", starting with a letter or "_".',
     });
   }
-  return escapeIdentifier(name);
+  // The pattern admits no double quote, so quoting is wrapping (and pg need not be loaded to check input).
+  return `"${name}"`;
 }

@@ -8,6 +8,7 @@ export * from './migrate';
 export * from './migrations';
 export * from './prompt-files';
 export * from './sync';
+export * from './sync-result';
 export * from './sync-inputs';
 export * from './sync-plan';
 export * from './sync-report';

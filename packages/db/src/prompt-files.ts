@@ -1,7 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ConfigurationError } from '@slipway/kit';
-import { parse } from 'yaml';
 import { DB } from './codes';
 import { reason } from './reason';
 
@@ -27,10 +26,12 @@ export async function readPromptFiles(dir: string, keyColumns: string[]): Promis
   }
   if (!names.length) throw invalid(dir, 'has no .yaml, .yml or .md files');
 
+  // Loaded here, not at start: only a sync from files parses YAML.
+  const { parse } = await import('yaml');
   const byKey = new Map<string, string>();
   const rows: PromptRow[] = [];
   for (const name of names) {
-    const row = parsePromptFile(name, await readFile(join(dir, name), 'utf8'));
+    const row = parsePromptFile(name, await readFile(join(dir, name), 'utf8'), parse);
     const [onlyKey] = keyColumns;
     if (keyColumns.length === 1 && onlyKey && row[onlyKey] === undefined) {
       row[onlyKey] = name.slice(0, -extname(name).length);
@@ -46,17 +47,19 @@ export async function readPromptFiles(dir: string, keyColumns: string[]): Promis
   return rows;
 }
 
-function parsePromptFile(name: string, text: string): PromptRow {
-  if (extname(name) !== '.md') return mapping(name, text);
+type YamlParse = (text: string) => unknown;
+
+function parsePromptFile(name: string, text: string, parse: YamlParse): PromptRow {
+  if (extname(name) !== '.md') return mapping(name, text, parse);
   const match = FRONT_MATTER.exec(text);
-  const row = match ? mapping(name, match[1] ?? '') : {};
+  const row = match ? mapping(name, match[1] ?? '', parse) : {};
   if (MARKDOWN_BODY_COLUMN in row) {
     throw invalid(name, `sets "${MARKDOWN_BODY_COLUMN}" in its front matter, which the Markdown body fills`);
   }
   return { ...row, [MARKDOWN_BODY_COLUMN]: match ? text.slice(match[0].length) : text };
 }
 
-function mapping(name: string, yaml: string): PromptRow {
+function mapping(name: string, yaml: string, parse: YamlParse): PromptRow {
   let value: unknown;
   try {
     value = parse(yaml);

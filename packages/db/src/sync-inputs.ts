@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { ConfigurationError, INVALID_INPUT, InputSource, Secrets, input, parseInputs } from '@slipway/kit';
 import { DB } from './codes';
 import { CredentialSources, DbTarget, targetFromUrl } from './connection';
-import { DEFAULT_KEEP_SNAPSHOTS, SyncOptions, SyncSource } from './sync';
+import type { SyncOptions, SyncSource } from './sync';
+import { DEFAULT_KEEP_SNAPSHOTS } from './sync-result';
 
 /** sync-prompts' inputs, as action.yml declares them (the action and the CLI parse with this). */
 export const syncInputs = {

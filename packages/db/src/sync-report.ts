@@ -1,6 +1,6 @@
 import { Cell, Summary } from '@slipway/kit';
 import { RowKey, SyncPlan } from './sync-plan';
-import { SyncResult } from './sync';
+import { SyncResult } from './sync-result';
 
 // A step's outputs share 1 MiB and its summary 1 MiB: long lists are cut, and say so.
 const PLAN_OUTPUT_ITEMS = 1000;

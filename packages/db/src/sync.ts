@@ -9,6 +9,7 @@ import { DB } from './codes';
 import { DbTarget, connect, describeTarget } from './connection';
 import { PromptRow, readPromptFiles } from './prompt-files';
 import { reason } from './reason';
+import { DEFAULT_KEEP_SNAPSHOTS, SyncNeedsForceError, SyncResult } from './sync-result';
 import { HASHES_TABLE, RowKey, STAGING_TABLE, SyncCounts, SyncPlan, SyncSql, planCounts } from './sync-plan';
 import { TableColumns, checkSchema, readColumns } from './sync-schema';
 
@@ -38,36 +39,8 @@ export interface SyncOptions {
   logger: Logger;
 }
 
-export interface SyncResult {
-  syncId: string;
-  /** False for a dry run. */
-  applied: boolean;
-  table: string;
-  mode: SyncMode;
-  /** The target, as host:port/database. */
-  where: string;
-  counts: SyncCounts;
-  /** The source rows' checksum, which the target's synced rows were verified to have. */
-  checksum: string;
-  plan: SyncPlan;
-}
-
-/** Changing or removing rows without `force`: thrown after the plan is made, nothing changed. */
-export class SyncNeedsForceError extends ConfigurationError {
-  constructor(readonly result: SyncResult) {
-    const { changed, removed } = result.counts;
-    super(
-      DB.SYNC_NEEDS_FORCE,
-      `Syncing "${result.table}" into ${result.where} would change ${changed} and remove ${removed} existing ` +
-        'row(s); nothing was changed.',
-      { remedy: 'Check the plan in the job summary, then run again with "force: true".' },
-    );
-  }
-}
-
 export const SYNCS_TABLE = escapeIdentifier('slipway_prompt_syncs');
 export const SNAPSHOTS_TABLE = escapeIdentifier('slipway_prompt_snapshots');
-export const DEFAULT_KEEP_SNAPSHOTS = 10;
 export const PREVIOUS_SNAPSHOT = 'previous';
 
 // Text forms that differ between servers' settings would make equal values look different.

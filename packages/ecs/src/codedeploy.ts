@@ -1,15 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import {
-  CodeDeployClient,
-  CreateDeploymentCommand,
-  DeploymentInfo,
-  GetDeploymentCommand,
-  GetDeploymentGroupCommand,
-  StopDeploymentCommand,
-} from '@aws-sdk/client-codedeploy';
+// CodeDeploy's module is loaded (with its client, by the deploy context) only for CODE_DEPLOY services.
+import type { CodeDeployClient, DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import { Service } from '@aws-sdk/client-ecs';
 import { ConfigurationError, awsErrorName } from '@slipway/kit';
-import { parse } from 'yaml';
 import { ECS } from './codes';
 import { Decision, Judgement, PollOptions, Verdict, pollToVerdicts } from './polling';
 
@@ -106,7 +99,7 @@ async function readAppSpec(path: string): Promise<unknown> {
     throw invalidAppSpec(`cannot read ${path}: ${(error as Error).message}`);
   }
   try {
-    return parse(text);
+    return (await import('yaml')).parse(text);
   } catch (error) {
     throw invalidAppSpec(`${path} is neither YAML nor JSON: ${(error as Error).message}`);
   }
@@ -132,6 +125,7 @@ export async function checkCodeDeployTarget(
   codedeploy: CodeDeployClient,
   target: CodeDeployTarget,
 ): Promise<void> {
+  const { GetDeploymentGroupCommand } = await import('@aws-sdk/client-codedeploy');
   try {
     await codedeploy.send(
       new GetDeploymentGroupCommand({
@@ -162,6 +156,7 @@ export async function startCodeDeployment(
   appSpec: string,
   rollbackOnFailure: boolean,
 ): Promise<string> {
+  const { CreateDeploymentCommand } = await import('@aws-sdk/client-codedeploy');
   const answer = await codedeploy.send(
     new CreateDeploymentCommand({
       applicationName: target.application,
@@ -219,6 +214,7 @@ export async function trackCodeDeployments(
   deployments: Map<string, string>,
   options: PollOptions & { rollbackOnFailure: boolean },
 ): Promise<Map<string, CodeDeployOutcome>> {
+  const { GetDeploymentCommand, StopDeploymentCommand } = await import('@aws-sdk/client-codedeploy');
   const last = new Map<string, DeploymentInfo>();
   const verdicts = await pollToVerdicts(
     [...deployments.keys()],

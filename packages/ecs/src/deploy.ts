@@ -1,4 +1,4 @@
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeTaskDefinitionCommand,
   paginateListTaskDefinitions,
@@ -6,9 +6,17 @@ import {
   Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { registerTaskDefinition } from './register';
-import { Clock, ConfigurationError, INVALID_INPUT, Logger, awsErrorName, systemClock } from '@slipway/kit';
+import {
+  ClientFactory,
+  Clock,
+  ConfigurationError,
+  INVALID_INPUT,
+  Logger,
+  awsErrorName,
+  systemClock,
+} from '@slipway/kit';
 import {
   CodeDeploySettings,
   CodeDeployTarget,
@@ -68,7 +76,8 @@ export interface DeployRequest {
 
 export interface DeployContext {
   ecs: ECSClient;
-  logs: CloudWatchLogsClient;
+  /** Made on first use: CloudWatch Logs is read only to explain a failure or follow a one-off task. */
+  logs: ClientFactory<CloudWatchLogsClient>;
   logger: Logger;
   clock?: Clock;
   random?: () => number;
@@ -76,7 +85,7 @@ export interface DeployContext {
   /** Aborted when the job is cancelled (a running one-off task is stopped). */
   signal?: AbortSignal;
   /** Made only when a service deploys through CodeDeploy. */
-  codedeploy?: () => CodeDeployClient;
+  codedeploy?: ClientFactory<CodeDeployClient>;
 }
 
 export type ServiceStatus =
@@ -250,7 +259,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
         if (unchanged) return finished('UNCHANGED', countOnly);
         const appSpec = await appSpecFor(p.service, targetArn, request.codeDeploy?.appSpecPath);
         const deploymentId = await startCodeDeployment(
-          context.codedeploy!(),
+          await context.codedeploy!(),
           p.codeDeploy,
           appSpec,
           request.rollbackOnFailure,
@@ -291,7 +300,7 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
         trackRollouts(tracked, { ...context, cluster: request.cluster, deadline, clock }),
         byCodeDeploy.length
           ? trackCodeDeployments(
-              context.codedeploy!(),
+              await context.codedeploy!(),
               new Map(byCodeDeploy.map((r) => [r.service, r.deploymentId!])),
               { ...context, deadline, clock, rollbackOnFailure: request.rollbackOnFailure },
             )
@@ -433,7 +442,7 @@ async function plan(service: Service, request: DeployRequest, context: DeployCon
   const planned = await planDefinition(service, request, context);
   if (!isCodeDeployService(service)) return planned;
   const target = codeDeployTarget(request.cluster, service.serviceName!, request.codeDeploy ?? {});
-  await checkCodeDeployTarget(context.codedeploy!(), target);
+  await checkCodeDeployTarget(await context.codedeploy!(), target);
   await appSpecFor(service, planned.previousTaskDefinitionArn, request.codeDeploy?.appSpecPath);
   return { ...planned, codeDeploy: target };
 }

@@ -1,4 +1,4 @@
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -8,7 +8,7 @@ import {
   Task,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { Logger } from '@slipway/kit';
+import { ClientFactory, Logger } from '@slipway/kit';
 import {
   ServiceDeploymentFacts,
   describeServiceDeployments,
@@ -126,7 +126,8 @@ export function classify(
 
 export interface DiagnoseOptions {
   ecs: ECSClient;
-  logs: CloudWatchLogsClient;
+  /** Made, and CloudWatch Logs' module loaded, only when a log tail is read. */
+  logs: ClientFactory<CloudWatchLogsClient>;
   cluster: string;
   service: Service | undefined;
   serviceName: string;
@@ -258,7 +259,10 @@ async function tailLogs(
   const where = logStreamOf(definition, containerName, taskId);
   if (!where) return [];
   try {
-    const answer = await options.logs.send(
+    const { GetLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const answer = await (
+      await options.logs()
+    ).send(
       new GetLogEventsCommand({
         ...where,
         limit: options.logLines ?? 20,

@@ -1,4 +1,4 @@
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -8,7 +8,7 @@ import {
   StopTaskCommand,
   Task,
 } from '@aws-sdk/client-ecs';
-import { Clock, Logger, SlipwayError, awsErrorName, systemClock } from '@slipway/kit';
+import { ClientFactory, Clock, Logger, SlipwayError, awsErrorName, systemClock } from '@slipway/kit';
 import { ECS } from './codes';
 import { logStreamOf } from './diagnose';
 
@@ -32,7 +32,7 @@ export interface OneOffResult {
 
 export interface OneOffContext {
   ecs: ECSClient;
-  logs: CloudWatchLogsClient;
+  logs: ClientFactory<CloudWatchLogsClient>;
   logger: Logger;
   clock?: Clock;
   /** Aborted when the job is cancelled: the task is stopped, not left running. */
@@ -93,9 +93,10 @@ export async function runOneOffTask(
   const printNewLogLines = async () => {
     if (!stream) return;
     try {
-      const page = await context.logs.send(
-        new GetLogEventsCommand({ ...stream, startFromHead: true, nextToken }),
-      );
+      const { GetLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+      const page = await (
+        await context.logs()
+      ).send(new GetLogEventsCommand({ ...stream, startFromHead: true, nextToken }));
       for (const event of page.events ?? []) logger.info(`  | ${event.message ?? ''}`);
       nextToken = page.nextForwardToken ?? nextToken;
     } catch (error) {

@@ -21,7 +21,7 @@ import {
   Rule,
   TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ConfigurationError, Logger, SlipwayError, awsErrorName, retry } from '@slipway/kit';
+import { ClientFactory, ConfigurationError, Logger, SlipwayError, awsErrorName, retry } from '@slipway/kit';
 import { ECS } from './codes';
 import { DeployContext, DeployRequest, DeployResult, deploy, findServices } from './deploy';
 import { describe } from './describe';
@@ -48,7 +48,7 @@ export interface PreviewRequest {
 }
 
 export interface PreviewContext extends DeployContext {
-  elb: () => ElasticLoadBalancingV2Client;
+  elb: ClientFactory<ElasticLoadBalancingV2Client>;
 }
 
 export interface PreviewResult {
@@ -180,7 +180,7 @@ async function ensureRoute(
       },
     );
   }
-  const elb = context.elb();
+  const elb = await context.elb();
   const host = previewHost(domain, pullRequest);
   const targetGroup = await elbCall(`target group for ${host}`, async () => {
     const name = previewTargetGroupName(request.template, pullRequest);
@@ -264,7 +264,7 @@ async function deletePreview(
     logger.info(`Deleted preview service ${name}.`);
   }
   if (request.route) {
-    const elb = context.elb();
+    const elb = await context.elb();
     const host = previewHost(request.route.domain, pullRequest);
     await elbCall(`cleanup of ${host}`, async () => {
       const rules = await listenerRules(elb, request.route!.listenerArn);

@@ -7,7 +7,6 @@ import {
   Tag,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { parse as parseYaml } from 'yaml';
 import { ConfigurationError, Pair } from '@slipway/kit';
 import { ECS } from './codes';
 
@@ -101,7 +100,8 @@ export async function loadTaskDefinitionFile(
   }
   let document: unknown;
   try {
-    document = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    // The YAML parser is loaded only for YAML files: most deploys never read one.
+    document = /\.json$/i.test(path) ? JSON.parse(text) : (await import('yaml')).parse(text);
   } catch (error) {
     throw new ConfigurationError(
       ECS.UNREADABLE_TASK_DEFINITION_FILE,

@@ -42,6 +42,21 @@ export function awsClient<C>(Client: new (settings: ClientSettings) => C, option
   });
 }
 
+/** Makes a client on first use; it may load its SDK module then (see `onDemand`). */
+export type ClientFactory<C> = () => C | Promise<C>;
+
+/**
+ * A client made on first use, from an SDK module loaded only then: a step never parses a client that
+ * its mode does not call. `load` is a dynamic import, so the bundler ships the module as its own chunk.
+ */
+export function onDemand<C>(
+  load: () => Promise<new (settings: ClientSettings) => C>,
+  options: AwsClientOptions = {},
+): () => Promise<C> {
+  let client: Promise<C> | undefined;
+  return () => (client ??= load().then((Client) => awsClient(Client, options)));
+}
+
 interface AwsErrorShape {
   name?: string;
   $retryable?: { throttling?: boolean };

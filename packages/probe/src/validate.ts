@@ -1,11 +1,10 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { Backoff, Clock, Logger, Secrets, systemClock } from '@slipway/kit';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Backoff, ClientFactory, Clock, Logger, Secrets, systemClock } from '@slipway/kit';
 import { Check, failed, VERDICT_MARK } from './check';
 import { CREDENTIAL_NAME, urlCredentials } from './credentials';
 import { EcsProbe, expectServices, probeServices } from './ecs';
 import { HttpProbe, probeUrl } from './http';
-import { probeTargetGroup } from './target-health';
 import { defaultBackoff, Patience } from './until-deadline';
 
 export interface ValidateRequest {
@@ -21,7 +20,8 @@ export interface ValidateRequest {
 export interface ValidateContext {
   /** Made on first use: validating URLs alone needs no AWS region. */
   ecs: () => ECSClient;
-  elb: () => ElasticLoadBalancingV2Client;
+  /** Made, and its SDK module loaded, only when there are target groups to check. */
+  elb: ClientFactory<ElasticLoadBalancingV2Client>;
   logger: Logger;
   secrets: Secrets;
   clock?: Clock;
@@ -58,7 +58,9 @@ export async function validate(
   const targetGroups = [
     ...new Set([...services.flatMap((s) => s.targetGroupArns), ...request.targetGroupArns]),
   ];
-  const elb = targetGroups.length ? context.elb() : undefined;
+  const targetHealth = targetGroups.length
+    ? { elb: await context.elb(), ...(await import('./target-health')) }
+    : undefined;
   if (request.http?.verifyTls === false) {
     logger.warning(
       'TLS certificates are not verified (insecure-skip-tls-verify): any server can pose as these URLs.',
@@ -67,7 +69,7 @@ export async function validate(
 
   const groups = await Promise.all([
     request.ecs ? probeServices(ecs!, request.ecs.cluster, services, patience) : [],
-    ...targetGroups.map((arn) => probeTargetGroup(elb!, arn, patience)),
+    ...targetGroups.map((arn) => targetHealth!.probeTargetGroup(targetHealth!.elb, arn, patience)),
     ...(request.http?.urls ?? []).map((url) => probeUrl(url, request.http!, patience)),
   ]);
   const checks = groups.flat().map((c) => redacted(c, context.secrets));

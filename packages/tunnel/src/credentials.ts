@@ -1,8 +1,13 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { CredentialSources, DbTarget, secretForms } from '@slipway/db';
-import { ConfigurationError, Secrets, SlipwayError } from '@slipway/kit';
+import { ClientFactory, ConfigurationError, Secrets, SlipwayError } from '@slipway/kit';
 import { TUNNEL } from './codes';
+
+export interface CredentialClients {
+  secretsManager: ClientFactory<SecretsManagerClient>;
+  ssm: ClientFactory<SSMClient>;
+}
 
 /** Field names RDS managed secrets (and our parameter names) use, mapped to ours. */
 const FIELDS: Record<string, keyof DbTarget> = {
@@ -21,13 +26,17 @@ const FIELDS: Record<string, keyof DbTarget> = {
  */
 export async function resolveCredentials(
   sources: CredentialSources,
-  clients: { secretsManager: () => SecretsManagerClient; ssm: () => SSMClient },
+  clients: CredentialClients,
   secrets: Secrets,
 ): Promise<DbTarget> {
   const found: Record<string, unknown> = {};
-  if (sources.secretId) Object.assign(found, await fromSecret(clients.secretsManager(), sources.secretId));
-  if (sources.parameters.length)
-    Object.assign(found, await fromParameters(clients.ssm(), sources.parameters));
+  if (sources.secretId)
+    Object.assign(found, await fromSecret(await clients.secretsManager(), sources.secretId));
+  if (sources.parameters.length) {
+    // Parameter Store's client is loaded only by the steps that read from it.
+    const { fromParameters } = await import('./parameters');
+    Object.assign(found, await fromParameters(await clients.ssm(), sources.parameters));
+  }
   const merged: Partial<DbTarget> = {};
   for (const [key, value] of Object.entries(found)) {
     const field = FIELDS[key];
@@ -83,32 +92,4 @@ async function fromSecret(client: SecretsManagerClient, secretId: string): Promi
         'Store the database credentials as JSON with username, password, host, port and dbname (the RDS format).',
     });
   }
-}
-
-async function fromParameters(client: SSMClient, names: string[]): Promise<Record<string, unknown>> {
-  const parameters: Parameter[] = [];
-  if (names.length === 1 && names[0]!.endsWith('/')) {
-    let NextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new GetParametersByPathCommand({ Path: names[0], WithDecryption: true, Recursive: false, NextToken }),
-      );
-      parameters.push(...(page.Parameters ?? []));
-      NextToken = page.NextToken;
-    } while (NextToken);
-  } else {
-    const answer = await client.send(new GetParametersCommand({ Names: names, WithDecryption: true }));
-    if (answer.InvalidParameters?.length) {
-      throw new SlipwayError(
-        TUNNEL.CREDENTIALS_UNREADABLE,
-        `Parameters not found: ${answer.InvalidParameters.join(', ')}.`,
-        {
-          remedy:
-            'Check the names (or give one path prefix ending in "/") and ssm:GetParameters for the role.',
-        },
-      );
-    }
-    parameters.push(...(answer.Parameters ?? []));
-  }
-  return Object.fromEntries(parameters.map((p) => [p.Name!.split('/').pop()!, p.Value]));
 }

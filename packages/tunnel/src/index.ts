@@ -1,4 +1,5 @@
 export * from './codes';
+export { tunnelClients } from './clients';
 export * from './bastion';
 export * from './credentials';
 export * from './hostkey';

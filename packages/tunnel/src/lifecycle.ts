@@ -1,4 +1,4 @@
-import { SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger, StateStore, stateSlot } from '@slipway/kit';
 import { z } from 'zod';
 import { Teardown } from './tunnel';
@@ -26,7 +26,7 @@ export function ssmSessionState(store: StateStore, region: string) {
 export async function cleanUpSsmSession(
   store: StateStore,
   options: {
-    ssm: (region: string) => Pick<SSMClient, 'send'>;
+    ssm: (region: string) => Pick<SSMClient, 'send'> | Promise<Pick<SSMClient, 'send'>>;
     logger: Logger;
     kill?: (pid: number, signal: NodeJS.Signals) => void;
   },
@@ -38,8 +38,10 @@ export async function cleanUpSsmSession(
   } catch {
     // Already gone.
   }
-  await options
-    .ssm(session.region)
+  const { TerminateSessionCommand } = await import('@aws-sdk/client-ssm');
+  await (
+    await options.ssm(session.region)
+  )
     .send(new TerminateSessionCommand({ SessionId: session.sessionId }))
     .then(() => options.logger.info(`Ended Session Manager session ${session.sessionId}.`))
     .catch((error: Error) =>

@@ -1,7 +1,7 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import {
   CredentialSources,
   DB,
@@ -14,14 +14,19 @@ import {
   secretForms,
   waitForDatabase,
 } from '@slipway/db';
-import { Clock, ConfigurationError, Logger, Secrets, SlipwayError, systemClock } from '@slipway/kit';
-import { utils } from 'ssh2';
-import { Bastion, findBastion } from './bastion';
+import {
+  ClientFactory,
+  Clock,
+  ConfigurationError,
+  Logger,
+  Secrets,
+  SlipwayError,
+  systemClock,
+} from '@slipway/kit';
+import type { Bastion } from './bastion';
 import { TUNNEL } from './codes';
 import { startShell } from './command';
 import { resolveCredentials } from './credentials';
-import { openSshTunnel } from './ssh';
-import { openSsmTunnel } from './ssm';
 import { Teardown, Tunnel } from './tunnel';
 
 /** How to reach a private database: through which bastion, by SSM or SSH. */
@@ -61,11 +66,15 @@ export interface MigrationRequest extends TunnelSettings {
   run?: { repository?: string; runId?: string };
 }
 
+/**
+ * The clients are made on first use. The modules behind each way of reaching the bastion (EC2, SSM,
+ * ssh2, Instance Connect) are loaded only when the chosen way needs them: they are most of the code.
+ */
 export interface MigrationContext {
-  ec2: () => EC2Client;
-  ssm: () => SSMClient;
-  secretsManager: () => SecretsManagerClient;
-  instanceConnect: () => EC2InstanceConnectClient;
+  ec2: ClientFactory<EC2Client>;
+  ssm: ClientFactory<SSMClient>;
+  secretsManager: ClientFactory<SecretsManagerClient>;
+  instanceConnect: ClientFactory<EC2InstanceConnectClient>;
   secrets: Secrets;
   logger: Logger;
   teardown: Teardown;
@@ -248,13 +257,14 @@ export async function openDatabaseTunnel(
  * outside EC2): nothing to look up. Otherwise EC2 is asked for the newest running instance the inputs select
  * (Name=bastion by default), and an SSH endpoint only overrides the address connected to.
  */
-function locateBastion(request: TunnelSettings, context: TunnelContext): Promise<Bastion> {
+async function locateBastion(request: TunnelSettings, context: TunnelContext): Promise<Bastion> {
   const { endpoint, privateKey } = request.ssh;
   const selected = request.bastion.instanceId || request.bastion.tag;
   if (request.mode === 'ssh' && endpoint && privateKey && !selected) {
-    return Promise.resolve({ instanceId: `${endpoint.host}:${endpoint.port}`, address: endpoint.host });
+    return { instanceId: `${endpoint.host}:${endpoint.port}`, address: endpoint.host };
   }
-  return findBastion(context.ec2(), request.bastion);
+  const { findBastion } = await import('./bastion');
+  return findBastion(await context.ec2(), request.bastion);
 }
 
 async function openTunnel(
@@ -265,8 +275,9 @@ async function openTunnel(
 ): Promise<Tunnel> {
   const remote = { remoteHost: database.host, remotePort: database.port, timeoutMs: request.readyTimeoutMs };
   if (request.mode === 'ssm') {
+    const { openSsmTunnel } = await import('./ssm');
     return openSsmTunnel({
-      ssm: context.ssm(),
+      ssm: await context.ssm(),
       region: request.region,
       instanceId: bastion.instanceId,
       ...remote,
@@ -281,6 +292,7 @@ async function openTunnel(
   }
   const privateKey = request.ssh.privateKey ?? (await pushEphemeralKey(context, bastion, request.ssh.user));
   context.secrets.register(privateKey);
+  const { openSshTunnel } = await import('./ssh');
   return openSshTunnel({
     host: request.ssh.endpoint?.host ?? bastion.address,
     port: request.ssh.endpoint?.port ?? 22,
@@ -297,8 +309,12 @@ export async function pushEphemeralKey(
   bastion: Bastion,
   user: string,
 ): Promise<string> {
+  const { utils } = await import('ssh2');
+  const { SendSSHPublicKeyCommand } = await import('@aws-sdk/client-ec2-instance-connect');
   const key = utils.generateKeyPairSync('ed25519', { comment: 'slipway-ephemeral' });
-  const answer = await context.instanceConnect().send(
+  const answer = await (
+    await context.instanceConnect()
+  ).send(
     new SendSSHPublicKeyCommand({
       InstanceId: bastion.instanceId,
       InstanceOSUser: user,

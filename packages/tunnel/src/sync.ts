@@ -1,8 +1,6 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { DbTarget, SyncOptions, SyncRequest } from '@slipway/db';
 import { InputSource, Secrets, input, parseInputs } from '@slipway/kit';
-import { resolveCredentials } from './credentials';
+import { CredentialClients, resolveCredentials } from './credentials';
 import { readTunnelSettings } from './inputs';
 import { TunnelContext, TunnelSettings, openDatabaseTunnel } from './migrations';
 
@@ -30,7 +28,7 @@ export function readSyncTunnel(source: InputSource): SyncTunnel {
  */
 export async function resolveSyncRequest(
   request: SyncRequest,
-  clients: { secretsManager: () => SecretsManagerClient; ssm: () => SSMClient },
+  clients: CredentialClients,
   secrets: Secrets,
   tunnel: SyncTunnel & { context?: TunnelContext } = { sides: [] },
 ): Promise<{ target: DbTarget; options: Omit<SyncOptions, 'logger'> }> {

@@ -31,7 +31,7 @@ const request = (r: Partial<DeployRequest> = {}): DeployRequest => ({
 });
 const context = () => ({
   ecs: new ECSClient({ region: 'us-east-1', maxAttempts: 1 }),
-  logs: new CloudWatchLogsClient({ region: 'us-east-1' }),
+  logs: () => new CloudWatchLogsClient({ region: 'us-east-1' }),
   logger: memoryLogger(),
   clock: virtualClock(Date.parse('2026-11-23T10:00:00Z')),
   random: () => 0.5,

@@ -129,7 +129,7 @@ describe('diagnose', () => {
 
     const diagnosis = await diagnose({
       ecs: new ECSClient({ region: 'us-east-1' }),
-      logs: new CloudWatchLogsClient({ region: 'us-east-1' }),
+      logs: () => new CloudWatchLogsClient({ region: 'us-east-1' }),
       cluster: 'c',
       serviceName: 'web',
       deploymentId: 'ecs-svc/2',
@@ -175,7 +175,7 @@ describe('diagnose', () => {
     const logger = memoryLogger();
     const diagnosis = await diagnose({
       ecs: new ECSClient({ region: 'us-east-1', maxAttempts: 1 }),
-      logs: new CloudWatchLogsClient({ region: 'us-east-1' }),
+      logs: () => new CloudWatchLogsClient({ region: 'us-east-1' }),
       cluster: 'c',
       serviceName: 'web',
       deploymentId: 'ecs-svc/2',

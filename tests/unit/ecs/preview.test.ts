@@ -68,7 +68,7 @@ describe('sweep', () => {
     };
     const result = await runPreview(request, {
       ecs: new ECSClient({ region: 'us-east-1' }),
-      logs: new CloudWatchLogsClient({ region: 'us-east-1' }),
+      logs: () => new CloudWatchLogsClient({ region: 'us-east-1' }),
       elb: () => new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
       logger: memoryLogger(),
       clock: virtualClock(now),

@@ -64,7 +64,7 @@ describe('diagnose with the service-deployment API', () => {
 
   const options = () => ({
     ecs: new ECSClient({ region: 'us-east-1' }),
-    logs: new CloudWatchLogsClient({ region: 'us-east-1' }),
+    logs: () => new CloudWatchLogsClient({ region: 'us-east-1' }),
     cluster: 'c',
     service: undefined,
     serviceName: 'web',
