@@ -196,10 +196,10 @@ test('cancelling mid-run closes the tunnel and stops the command within GitHubâ€
   const env = awsChildEnv(moto.url, {
     GITHUB_WORKSPACE: fixtures,
     ...Object.fromEntries(
-      Object.entries(inputs('cancelled', { command: 'sleep 60' })).map(([k, v]) => [
-        `INPUT_${k.toUpperCase()}`,
-        v,
-      ]),
+      // The shell names its pid, then becomes the sleep: the test checks that process, and only it.
+      Object.entries(inputs('cancelled', { command: 'echo "command pid $$"; exec sleep 60' })).map(
+        ([k, v]) => [`INPUT_${k.toUpperCase()}`, v],
+      ),
     ),
   });
   const child = spawn(
@@ -213,16 +213,18 @@ test('cancelling mid-run closes the tunnel and stops the command within GitHubâ€
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no tunnel within 20 s: ${stdout}`)), 20_000);
+  const { port, pid } = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no tunnel and command within 20 s: ${stdout}`)), 20_000);
     child.stdout.on('data', () => {
-      const match = /Tunnel \(ssh\) open: 127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (match && /sleep 60/.test(stdout)) {
+      const tunnel = /Tunnel \(ssh\) open: 127\.0\.0\.1:(\d+)/.exec(stdout);
+      const command = /command pid (\d+)/.exec(stdout);
+      if (tunnel && command) {
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        resolve({ port: Number(tunnel[1]), pid: Number(command[1]) });
       }
     });
   });
+  expect(() => process.kill(pid, 0)).not.toThrow();
   await new Promise((resolve) => setTimeout(resolve, 300));
   const cancelled = Date.now();
   child.kill('SIGINT');
@@ -234,11 +236,6 @@ test('cancelling mid-run closes the tunnel and stops the command within GitHubâ€
       .once('error', () => resolve(false));
   });
   expect(open).toBe(false);
-  const sleeping = await new Promise<string>((resolve) => {
-    const ps = spawn('ps', ['-eo', 'args']);
-    let out = '';
-    ps.stdout.on('data', (chunk) => (out += chunk));
-    ps.on('close', () => resolve(out));
-  });
-  expect(sleeping.split('\n').filter((line) => line.trim() === 'sleep 60')).toEqual([]);
+  // The action waits for the command's exit before its own, so the pid is gone by now.
+  expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
 }, 60_000);
