@@ -2,7 +2,7 @@ import * as github from '@actions/github';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { dockerLogout, publish, publishOutputs, publishSummary, readPublishRequest } from '@slipway/ecr';
 import { awsClient, stateSlot } from '@slipway/kit';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import {
   actionInputs,
   actionLogger,

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod's mini build: functions instead of methods, so a bundle keeps only what these rules use.
+import { z } from 'zod/mini';
 import { ConfigurationError } from './errors';
 
 export const INVALID_INPUT = 'SLW-KIT-001';
@@ -25,7 +26,7 @@ type Out<T, O> = O extends { required: true } ? T : O extends { default: T } ? T
 
 function spec<T, O extends Common<T>>(
   expected: string,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T, string>,
   options: O,
 ): InputSpec<Out<T, O>> {
   return {
@@ -43,33 +44,38 @@ function spec<T, O extends Common<T>>(
 
 export const input = {
   string<O extends Common<string>>(options: O = {} as O): InputSpec<Out<string, O>> {
-    return spec('text', z.string().trim(), options);
+    return spec('text', z.string().check(z.trim()), options);
   },
 
   boolean<O extends Common<boolean>>(options: O = {} as O): InputSpec<Out<boolean, O>> {
     // The YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts.
     const truthy = ['true', 'True', 'TRUE'];
     const falsy = ['false', 'False', 'FALSE'];
-    const schema = z
-      .string()
-      .trim()
-      .refine((v) => truthy.includes(v) || falsy.includes(v), { message: 'is not a boolean' })
-      .transform((v) => truthy.includes(v));
+    const schema = z.pipe(
+      z.string().check(
+        z.trim(),
+        z.refine((v) => truthy.includes(v) || falsy.includes(v), { error: 'is not a boolean' }),
+      ),
+      z.transform((v: string) => truthy.includes(v)),
+    );
     return spec('true or false', schema, options);
   },
 
   integer<O extends Common<number> & { min?: number; max?: number }>(
     options: O = {} as O,
   ): InputSpec<Out<number, O>> {
-    let number = z.number().int({ message: 'is not a whole number' });
-    if (options.min !== undefined) number = number.min(options.min, { message: `is below ${options.min}` });
-    if (options.max !== undefined) number = number.max(options.max, { message: `is above ${options.max}` });
-    const schema = z
-      .string()
-      .trim()
-      .regex(/^-?\d+$/, { message: 'is not a whole number' })
-      .transform(Number)
-      .pipe(number);
+    let number = z.int({ error: 'is not a whole number' });
+    if (options.min !== undefined)
+      number = number.check(z.minimum(options.min, { error: `is below ${options.min}` }));
+    if (options.max !== undefined)
+      number = number.check(z.maximum(options.max, { error: `is above ${options.max}` }));
+    const schema = z.pipe(
+      z.pipe(
+        z.string().check(z.trim(), z.regex(/^-?\d+$/, { error: 'is not a whole number' })),
+        z.transform(Number),
+      ),
+      number,
+    );
     const range = [
       options.min !== undefined ? `≥ ${options.min}` : '',
       options.max !== undefined ? `≤ ${options.max}` : '',
@@ -83,34 +89,47 @@ export const input = {
     values: readonly T[],
     options: O = {} as O,
   ): InputSpec<Out<T, O>> {
-    const schema: z.ZodType<T> = z
-      .string()
-      .trim()
-      .refine((v) => (values as readonly string[]).includes(v), { message: 'is not a valid value' })
-      .transform((v) => v as T);
+    const schema = z.pipe(
+      z.string().check(
+        z.trim(),
+        z.refine((v) => (values as readonly string[]).includes(v), { error: 'is not a valid value' }),
+      ),
+      z.transform((v: string) => v as T),
+    );
     return spec<T, O>(`one of the valid values. Valid values are: ${values.join(', ')}`, schema, options);
   },
 
   /** Items separated by newlines or commas, blanks and `#` comments dropped. */
   list<O extends Common<string[]>>(options: O = {} as O): InputSpec<Out<string[], O>> {
-    return spec('a list (one item per line, or comma-separated)', z.string().transform(splitList), options);
+    return spec(
+      'a list (one item per line, or comma-separated)',
+      z.pipe(z.string(), z.transform(splitList)),
+      options,
+    );
   },
 
   /** `key=value` lines, as in the seeds' env files. */
   pairs<O extends Common<Pair[]> & { what?: string }>(options: O = {} as O): InputSpec<Out<Pair[], O>> {
     const what = options.what ?? 'key=value';
-    const schema = z.string().transform((raw, ctx) => {
-      const pairs: Pair[] = [];
-      for (const line of splitLines(raw)) {
-        const at = line.indexOf('=');
-        if (at <= 0) {
-          ctx.addIssue({ code: 'custom', message: `has a line that is not ${what}: "${line}"` });
-          return z.NEVER;
+    const schema = z.pipe(
+      z.string(),
+      z.transform((raw: string, ctx) => {
+        const pairs: Pair[] = [];
+        for (const line of splitLines(raw)) {
+          const at = line.indexOf('=');
+          if (at <= 0) {
+            ctx.issues.push({
+              code: 'custom',
+              message: `has a line that is not ${what}: "${line}"`,
+              input: raw,
+            });
+            return z.NEVER;
+          }
+          pairs.push({ key: line.slice(0, at).trim(), value: line.slice(at + 1).trim() });
         }
-        pairs.push({ key: line.slice(0, at).trim(), value: line.slice(at + 1).trim() });
-      }
-      return pairs;
-    });
+        return pairs;
+      }),
+    );
     return spec(`${what} lines`, schema, options);
   },
 };

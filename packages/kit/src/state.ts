@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /** The runner's main→post state: strings by key (core.saveState / core.getState). */
 export interface StateStore {
@@ -7,7 +7,7 @@ export interface StateStore {
 }
 
 /** One typed slot of main→post state; a missing or corrupt slot reads as undefined, never throws. */
-export function stateSlot<T>(key: string, schema: z.ZodType<T>) {
+export function stateSlot<T>(key: string, schema: z.ZodMiniType<T>) {
   return {
     save(store: StateStore, value: T): void {
       store.set(key, JSON.stringify(value));

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ConfigurationError } from '@slipway/kit';
 
 export const PIPELINE = {
@@ -8,15 +8,20 @@ export const PIPELINE = {
   GIT_DIFF_FAILED: 'SLW-PIP-002',
 } as const;
 
+// zod's mini build carries no messages of its own: the services file is explained in English.
+z.config(z.locales.en());
+
+const name = () => z.string().check(z.minLength(1));
+
 /** One deployable service of an app repository, as the reusable workflows take it. */
 const serviceSchema = z.object({
-  service: z.string().min(1),
-  container: z.string().min(1),
-  repository: z.string().min(1),
-  context: z.string().default('.'),
-  dockerfile: z.string().optional(),
+  service: name(),
+  container: name(),
+  repository: name(),
+  context: z._default(z.string(), '.'),
+  dockerfile: z.optional(z.string()),
   /** Globs (relative to the repository root) whose changes redeploy this service. */
-  paths: z.array(z.string().min(1)).min(1),
+  paths: z.array(name()).check(z.minLength(1)),
 });
 
 export type ServiceSpec = z.infer<typeof serviceSchema>;
@@ -34,7 +39,7 @@ export function parseServices(text: string): ServiceSpec[] {
       },
     );
   }
-  const result = z.array(serviceSchema).min(1).safeParse(document);
+  const result = z.array(serviceSchema).check(z.minLength(1)).safeParse(document);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new ConfigurationError(

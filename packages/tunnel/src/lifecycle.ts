@@ -1,6 +1,6 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger, StateStore, stateSlot } from '@slipway/kit';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { Teardown } from './tunnel';
 
 /** What the post step needs to end a Session Manager session the main step could not close. */
