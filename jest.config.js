@@ -28,4 +28,7 @@ const project = (name, extra = {}) => ({
 module.exports = {
   projects: [project('unit'), project('integration'), project('e2e')],
   testTimeout: 60_000,
+  // Most of the suite waits on servers, sandboxes and child processes rather than the CPU, so it runs more
+  // files at once than jest's default of one per core but one (a single worker on two cores).
+  maxWorkers: Math.max(3, require('node:os').availableParallelism() - 1),
 };
