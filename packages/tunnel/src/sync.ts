@@ -2,7 +2,7 @@ import { DbTarget, SyncOptions, SyncRequest } from '@slipway/db';
 import { InputSource, Secrets, input, parseInputs } from '@slipway/kit';
 import { CredentialClients, resolveCredentials } from './credentials';
 import { readTunnelSettings } from './inputs';
-import { TunnelContext, TunnelSettings, openDatabaseTunnel } from './migrations';
+import type { TunnelContext, TunnelSettings } from './migrations';
 
 /** Which of a sync's databases are private, reached through the bastion (sync-prompts' "tunnel" input). */
 export interface SyncTunnel {
@@ -32,10 +32,12 @@ export async function resolveSyncRequest(
   secrets: Secrets,
   tunnel: SyncTunnel & { context?: TunnelContext } = { sides: [] },
 ): Promise<{ target: DbTarget; options: Omit<SyncOptions, 'logger'> }> {
-  const reach = async (side: 'source' | 'target', database: DbTarget) =>
-    tunnel.sides.includes(side)
-      ? (await openDatabaseTunnel(tunnel.settings!, tunnel.context!, database)).local
-      : database;
+  const reach = async (side: 'source' | 'target', database: DbTarget) => {
+    if (!tunnel.sides.includes(side)) return database;
+    // The tunnel's code is loaded only by a sync that asks for one.
+    const { openDatabaseTunnel } = await import('./migrations');
+    return (await openDatabaseTunnel(tunnel.settings!, tunnel.context!, database)).local;
+  };
   const { source } = request;
   const target = await reach('target', await resolveCredentials(request.target, clients, secrets));
   return {
