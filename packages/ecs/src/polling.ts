@@ -31,7 +31,7 @@ export interface PollSchedule {
   growth: number;
   /** The longest interval while a verdict may come. */
   capMs: number;
-  /** The interval while nothing can change (every undecided key idle). */
+  /** The longest interval while nothing can change (every undecided key idle), reached by doubling. */
   idleMs: number;
   /** The cap while AWS is throttling us. */
   throttledCapMs: number;
@@ -51,8 +51,9 @@ export const defaultSchedule: PollSchedule = {
 };
 
 /**
- * The next interval: idle while every undecided key is idle; back to quick when a verdict comes near or
- * something moved while near; otherwise growing to the cap. Throttling doubles it, up to its own cap.
+ * The next interval: doubling up to the idle interval while every undecided key is idle (tasks take from
+ * a second to minutes to start, so a long wait is earned, not assumed); back to quick when a verdict comes
+ * near or something moved while near; otherwise growing to the cap. Throttling doubles it, up to its own cap.
  */
 export function nextInterval(
   schedule: PollSchedule,
@@ -70,7 +71,11 @@ export function nextInterval(
     : now.paces.length > 0 && now.paces.every((p) => p === 'idle')
       ? 'idle'
       : 'none';
-  if (pace === 'idle') return { intervalMs: schedule.idleMs, pace };
+  if (pace === 'idle')
+    return {
+      intervalMs: Math.min(schedule.idleMs, Math.max(schedule.quickMs, previous.intervalMs) * 2),
+      pace,
+    };
   if (pace === 'near' && (previous.pace !== 'near' || now.moved))
     return { intervalMs: schedule.quickMs, pace };
   if (previous.pace === undefined) return { intervalMs: schedule.firstMs, pace };

@@ -259,9 +259,9 @@ describe('trackRollouts', () => {
     expect(outcomes.get('web')?.verdict).toBe('SUCCEEDED');
     expect(clock.slept).toEqual([
       1000, // after the update: nothing known yet
-      12_000, // tasks pending: nothing can change
-      12_000,
-      12_000,
+      2000, // tasks pending: nothing can change, so the wait doubles towards 12 s
+      4000,
+      8000,
       1000, // all running: a verdict is near
       1400,
       1960,
