@@ -132,74 +132,91 @@ describe('sandbox ECS service deployments through the real ECSClient', () => {
     expect(sd?.targetServiceRevision).toMatchObject({ requestedTaskCount: expect.any(Number) });
   });
 
-  /** A service with the breaker on, stable on revision 1 of `image`, then updated to `next`. */
-  async function breakerRollout(name: string, image: string, next: string) {
-    const v1 = await register(name, image);
-    await ecs.send(
-      new CreateServiceCommand({
-        serviceName: name,
-        taskDefinition: v1,
-        desiredCount: 2,
-        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-      }),
-    );
-    await eventually(
-      'the first rollout',
-      () => describeService(name),
-      (s) => s.deployments?.[0]?.rolloutState === 'COMPLETED',
-    );
-    const v2 = await register(name, next);
-    await ecs.send(new UpdateServiceCommand({ service: name, taskDefinition: v2 }));
-    return { v1, v2 };
-  }
-
-  const statusOf = async (name: string) => (await list(name))[0]?.status;
-
-  it('is ROLLBACK_IN_PROGRESS while the rollback deployment runs, then ROLLBACK_SUCCESSFUL on revision 1', async () => {
-    const { v1 } = await breakerRollout('sd-rb', 'repo/sd-rb:1', 'repo/sd-rb:2-crash');
-    const rolling = await eventually(
-      'the breaker to trip',
-      () => describeService('sd-rb'),
-      (s) => (s.deployments ?? []).some((d) => d.rolloutState === 'FAILED'),
-    );
-    expect(await statusOf('sd-rb')).toBe('ROLLBACK_IN_PROGRESS');
-    // The rollback is a new PRIMARY deployment of the last completed revision, still in progress.
-    expect(rolling.deployments?.[0]).toMatchObject({
-      status: 'PRIMARY',
-      taskDefinition: v1,
-      rolloutState: 'IN_PROGRESS',
+  // A rollback lasts a few hundred ms at the suite's speed, too short to be seen in progress on a busy
+  // machine; these run on a slower clock.
+  describe('rollbacks', () => {
+    let fast: ECSClient;
+    let slow: Sandbox;
+    beforeAll(async () => {
+      slow = await startSandbox({ speed: 40, tickMs: 10, region: 'eu-central-1' });
+      fast = ecs;
+      ecs = new ECSClient({ endpoint: slow.url, region: 'eu-central-1', credentials });
     });
-    const done = await eventually(
-      'the rollback to end',
-      () => describeService('sd-rb'),
-      (s) => s.deployments?.length === 1 && s.deployments[0]?.rolloutState === 'COMPLETED',
-    );
-    expect(done.taskDefinition).toBe(v1);
-    expect(await statusOf('sd-rb')).toBe('ROLLBACK_SUCCESSFUL');
-  });
+    afterAll(async () => {
+      ecs.destroy();
+      ecs = fast;
+      await slow.stop();
+    });
 
-  it('ends ROLLBACK_FAILED when the previous revision fails too (the fails-on-rollback scenario)', async () => {
-    const { v1 } = await breakerRollout('sd-rbf', 'repo/sd-rbf:1-fails-on-rollback', 'repo/sd-rbf:2-crash');
-    await eventually(
-      'the rollback to start',
-      () => statusOf('sd-rbf'),
-      (s) => s === 'ROLLBACK_IN_PROGRESS',
-    );
-    await eventually(
-      'the rollback to fail',
-      () => statusOf('sd-rbf'),
-      (s) => s === 'ROLLBACK_FAILED',
-    );
-    const [latest] = await list('sd-rbf');
-    const sd = (
+    /** A service with the breaker on, stable on revision 1 of `image`, then updated to `next`. */
+    async function breakerRollout(name: string, image: string, next: string) {
+      const v1 = await register(name, image);
       await ecs.send(
-        new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [latest!.serviceDeploymentArn!] }),
-      )
-    ).serviceDeployments?.[0];
-    expect(sd?.statusReason).toMatch(/Rollback failed/);
-    const service = await describeService('sd-rbf');
-    // The rollback deployment is PRIMARY and FAILED: ECS launches no more tasks for it.
-    expect(service.deployments?.[0]).toMatchObject({ taskDefinition: v1, rolloutState: 'FAILED' });
+        new CreateServiceCommand({
+          serviceName: name,
+          taskDefinition: v1,
+          desiredCount: 2,
+          deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+        }),
+      );
+      await eventually(
+        'the first rollout',
+        () => describeService(name),
+        (s) => s.deployments?.[0]?.rolloutState === 'COMPLETED',
+      );
+      const v2 = await register(name, next);
+      await ecs.send(new UpdateServiceCommand({ service: name, taskDefinition: v2 }));
+      return { v1, v2 };
+    }
+
+    const statusOf = async (name: string) => (await list(name))[0]?.status;
+
+    it('is ROLLBACK_IN_PROGRESS while the rollback deployment runs, then ROLLBACK_SUCCESSFUL on revision 1', async () => {
+      const { v1 } = await breakerRollout('sd-rb', 'repo/sd-rb:1', 'repo/sd-rb:2-crash');
+      const rolling = await eventually(
+        'the breaker to trip',
+        () => describeService('sd-rb'),
+        (s) => (s.deployments ?? []).some((d) => d.rolloutState === 'FAILED'),
+      );
+      expect(await statusOf('sd-rb')).toBe('ROLLBACK_IN_PROGRESS');
+      // The rollback is a new PRIMARY deployment of the last completed revision, still in progress.
+      expect(rolling.deployments?.[0]).toMatchObject({
+        status: 'PRIMARY',
+        taskDefinition: v1,
+        rolloutState: 'IN_PROGRESS',
+      });
+      const done = await eventually(
+        'the rollback to end',
+        () => describeService('sd-rb'),
+        (s) => s.deployments?.length === 1 && s.deployments[0]?.rolloutState === 'COMPLETED',
+      );
+      expect(done.taskDefinition).toBe(v1);
+      expect(await statusOf('sd-rb')).toBe('ROLLBACK_SUCCESSFUL');
+    });
+
+    it('ends ROLLBACK_FAILED when the previous revision fails too (the fails-on-rollback scenario)', async () => {
+      const { v1 } = await breakerRollout('sd-rbf', 'repo/sd-rbf:1-fails-on-rollback', 'repo/sd-rbf:2-crash');
+      await eventually(
+        'the rollback to start',
+        () => statusOf('sd-rbf'),
+        (s) => s === 'ROLLBACK_IN_PROGRESS',
+      );
+      await eventually(
+        'the rollback to fail',
+        () => statusOf('sd-rbf'),
+        (s) => s === 'ROLLBACK_FAILED',
+      );
+      const [latest] = await list('sd-rbf');
+      const sd = (
+        await ecs.send(
+          new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [latest!.serviceDeploymentArn!] }),
+        )
+      ).serviceDeployments?.[0];
+      expect(sd?.statusReason).toMatch(/Rollback failed/);
+      const service = await describeService('sd-rbf');
+      // The rollback deployment is PRIMARY and FAILED: ECS launches no more tasks for it.
+      expect(service.deployments?.[0]).toMatchObject({ taskDefinition: v1, rolloutState: 'FAILED' });
+    });
   });
 
   it('answers ServiceNotFoundException for an unknown service', async () => {
