@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import { ed25519KeyPair } from '@slipway/tunnel';
 import { execFileSync } from 'node:child_process';
 import { freePort, waitForPort, waitForPortClosed } from './ports';
 
@@ -26,7 +26,7 @@ export async function startBastion(): Promise<Bastion> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
-  const client = utils.generateKeyPairSync('ed25519');
+  const client = ed25519KeyPair();
   await writeFile(join(dir, 'authorized_keys'), `${client.public}\n`, { mode: 0o600 });
   const port = await freePort();
   const config = join(dir, 'sshd_config');

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { ed25519KeyPair } from '@slipway/tunnel';
 import { Server, utils } from 'ssh2';
 
 /** An SSH bastion on loopback that only forwards TCP (`ssh -L`), for the demo: no OpenSSH needed. */
@@ -16,8 +17,8 @@ export interface LocalBastion {
 }
 
 export async function startLocalBastion(user = 'ec2-user'): Promise<LocalBastion> {
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const clientKey = utils.generateKeyPairSync('ed25519');
+  const hostKey = ed25519KeyPair();
+  const clientKey = ed25519KeyPair();
   const allowed = utils.parseKey(clientKey.public);
   if (allowed instanceof Error) throw allowed;
   const hostPublic = utils.parseKey(hostKey.public);

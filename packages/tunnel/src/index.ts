@@ -1,5 +1,6 @@
 export * from './codes';
 export { tunnelClients } from './clients';
+export { ed25519KeyPair } from './keys';
 export * from './bastion';
 export * from './credentials';
 export * from './hostkey';

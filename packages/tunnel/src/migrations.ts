@@ -309,9 +309,9 @@ export async function pushEphemeralKey(
   bastion: Bastion,
   user: string,
 ): Promise<string> {
-  const { utils } = await import('ssh2');
+  const { ed25519KeyPair } = await import('./keys');
   const { SendSSHPublicKeyCommand } = await import('@aws-sdk/client-ec2-instance-connect');
-  const key = utils.generateKeyPairSync('ed25519', { comment: 'slipway-ephemeral' });
+  const key = ed25519KeyPair('slipway-ephemeral');
   const answer = await (
     await context.instanceConnect()
   ).send(

@@ -1,0 +1,1 @@
+"use strict";exports.id=802,exports.ids=[802],exports.modules={6802:(e,r,t)=>{t.d(r,{ed25519KeyPair:()=>s});var i=t(5472);function s(e){for(;;){let r=i.utils.generateKeyPairSync("ed25519",{comment:e});if(!(i.utils.parseKey(r.public)instanceof Error)&&!(i.utils.parseKey(r.private)instanceof Error))return r}}}};
