@@ -1,7 +1,8 @@
+import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { input, parseInputs } from '@slipway/kit';
-import { changedFiles, parseServices, selectServices } from '@slipway/pipeline';
-import { actionInputs, actionLogger, runStep, setOutputs } from '../common/runtime';
+import { changedFiles, parseServices, selectServices, sourceKeys, touches } from '@slipway/pipeline';
+import { actionInputs, actionLogger, runStep, setOutputs, writeSummary } from '../common/runtime';
 
 export function run(): Promise<void> {
   return runStep(async () => {
@@ -9,23 +10,35 @@ export function run(): Promise<void> {
       services: input.string({ required: true }),
       base: input.string(),
       head: input.string(),
+      'migrations-paths': input.list({ lines: true }),
+      'prompts-paths': input.list({ lines: true }),
     });
     const services = parseServices(inputs.services);
     const base =
       inputs.base ?? github.context.payload.before ?? github.context.payload.pull_request?.base?.sha;
-    const changed = await changedFiles(
-      base,
-      inputs.head ?? github.context.sha,
-      process.env.GITHUB_WORKSPACE ?? process.cwd(),
-    );
-    const selected = selectServices(services, changed);
+    const head = inputs.head ?? github.context.sha;
+    const cwd = process.env.GITHUB_WORKSPACE ?? process.cwd();
+    const changes = await changedFiles(base, head, cwd);
+    const selected = selectServices(services, changes.files);
+    const keys = await sourceKeys(selected, head, cwd);
+    const migrations = touches(inputs['migrations-paths'] ?? [], changes.files);
+    const prompts = touches(inputs['prompts-paths'] ?? [], changes.files);
+    if (changes.reason) {
+      core.notice(`Every service is selected: ${changes.reason}.`, { title: 'Every service deploys' });
+      await writeSummary(`**Every service deploys:** ${changes.reason}.\n`);
+    }
     actionLogger.info(
-      `${changed === 'all' ? 'No base commit: every service' : `${changed.length} changed file(s)`} → ${selected.map((s) => s.service).join(', ') || 'nothing to deploy'}.`,
+      `${changes.files === 'all' ? 'Every file counts as changed' : `${changes.files.length} changed file(s)`} → ${selected.map((s) => s.service).join(', ') || 'no service to deploy'}${migrations ? '; migrations changed' : ''}${prompts ? '; prompts changed' : ''}.`,
     );
     setOutputs({
-      matrix: JSON.stringify({ include: selected }),
+      matrix: JSON.stringify({
+        include: selected.map((spec) => ({ ...spec, 'source-key': keys.get(spec.service) })),
+      }),
       services: JSON.stringify(selected.map((s) => s.service)),
       any: String(selected.length > 0),
+      migrations: String(migrations),
+      prompts: String(prompts),
+      reason: changes.reason ?? '',
     });
   });
 }

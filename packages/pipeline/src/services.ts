@@ -22,6 +22,10 @@ const serviceSchema = z.object({
   dockerfile: z.optional(z.string()),
   /** Globs (relative to the repository root) whose changes redeploy this service. */
   paths: z.array(name()).check(z.minLength(1)),
+  /** The URL whose JSON `version` must be the deployed commit; none: the service is checked on ECS alone. */
+  'health-url': z.optional(name()),
+  /** Where production promotes from when each environment has its own repository (default repository). */
+  'source-repository': z.optional(name()),
 });
 
 export type ServiceSpec = z.infer<typeof serviceSchema>;
@@ -47,28 +51,33 @@ export function parseServices(text: string): ServiceSpec[] {
       `Input "services" at ${issue.path.join('.') || 'the top'}: ${issue.message}.`,
       {
         remedy:
-          'Each entry needs service, container, repository and paths (a list of globs); context and dockerfile are optional.',
+          'Each entry needs service, container, repository and paths (a list of globs); context, dockerfile, health-url and source-repository are optional.',
       },
     );
   }
   return result.data;
 }
 
+/** As in paths filters of GitHub workflows: any positive glob matches, unless a `!` glob excludes the file. */
+export function pathMatcher(paths: string[]): (file: string) => boolean {
+  const positive = paths.filter((p) => !p.startsWith('!'));
+  const included = positive.length ? picomatch(positive, { dot: true }) : () => false;
+  const excluded = paths.filter((p) => p.startsWith('!')).map((p) => picomatch(p.slice(1), { dot: true }));
+  return (file) => included(file) && !excluded.some((matches) => matches(file));
+}
+
+/** Whether a change touches any of the globs; `all` (no usable base) touches everything. */
+export function touches(paths: string[], changed: string[] | 'all'): boolean {
+  if (!paths.length) return false;
+  if (changed === 'all') return true;
+  const matches = pathMatcher(paths);
+  return changed.some(matches);
+}
+
 /**
  * The services whose paths a change touches. `all` stands for "no usable base to compare with" (a new
- * branch, a manual run), where everything deploys.
+ * branch, a manual run, a force push), where everything deploys.
  */
 export function selectServices(services: ServiceSpec[], changed: string[] | 'all'): ServiceSpec[] {
-  if (changed === 'all') return services;
-  return services.filter((spec) => {
-    // As in paths filters of GitHub workflows: any positive glob, unless a `!` glob excludes the file.
-    const included = picomatch(
-      spec.paths.filter((p) => !p.startsWith('!')),
-      { dot: true },
-    );
-    const excluded = spec.paths
-      .filter((p) => p.startsWith('!'))
-      .map((p) => picomatch(p.slice(1), { dot: true }));
-    return changed.some((file) => included(file) && !excluded.some((matches) => matches(file)));
-  });
+  return services.filter((spec) => touches(spec.paths, changed));
 }

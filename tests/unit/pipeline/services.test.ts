@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changedFiles, parseServices, selectServices } from '@slipway/pipeline';
+import { changedFiles, parseServices, selectServices, sourceKeys, touches } from '@slipway/pipeline';
 
 const services = parseServices(`
 - service: api
@@ -42,6 +42,11 @@ test('defaults and the full entry travel into the matrix', () => {
     paths: ['api/**', 'shared/**', 'Dockerfile.api'],
   });
   expect(services[1]?.context).toBe('worker');
+  expect(
+    parseServices(
+      '- {service: api, container: app, repository: prod/api, source-repository: staging/api, health-url: https://x/health, paths: [a]}',
+    )[0],
+  ).toMatchObject({ 'source-repository': 'staging/api', 'health-url': 'https://x/health' });
 });
 
 test.each([
@@ -54,23 +59,112 @@ test.each([
   expect(() => parseServices(text)).toThrow(expect.objectContaining({ code: 'SLW-PIP-001' }));
 });
 
-test('changed files come from git between two commits; a zero base means everything', async () => {
+async function gitRepo() {
   const repo = await mkdtemp(join(tmpdir(), 'slipway-git-'));
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: repo })
       .toString()
       .trim();
-  git('init', '-q');
-  await writeFile(join(repo, 'README.md'), 'x');
-  git('add', '.');
-  git('commit', '-qm', 'one');
-  const base = git('rev-parse', 'HEAD');
-  await mkdir(join(repo, 'api'));
-  await writeFile(join(repo, 'api', 'main.py'), 'print(1)');
-  git('add', '.');
-  git('commit', '-qm', 'two');
-  const head = git('rev-parse', 'HEAD');
-  expect(await changedFiles(base, head, repo)).toEqual(['api/main.py']);
-  expect(await changedFiles('0'.repeat(40), head, repo)).toBe('all');
-  await expect(changedFiles('f'.repeat(40), head, repo)).rejects.toMatchObject({ code: 'SLW-PIP-002' });
+  git('init', '-q', '-b', 'staging');
+  const commit = async (files: Record<string, string>, message: string) => {
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(join(repo, path, '..'), { recursive: true });
+      await writeFile(join(repo, path), text);
+    }
+    git('add', '.');
+    git('commit', '-qm', message);
+    return git('rev-parse', 'HEAD');
+  };
+  return { repo, git, commit };
+}
+
+test('changed files come from git between two commits; a zero base means everything', async () => {
+  const { repo, commit } = await gitRepo();
+  const base = await commit({ 'README.md': 'x' }, 'one');
+  const head = await commit({ 'api/main.py': 'print(1)' }, 'two');
+  expect(await changedFiles(base, head, repo)).toEqual({ files: ['api/main.py'] });
+  expect(await changedFiles('0'.repeat(40), head, repo)).toEqual({
+    files: 'all',
+    reason: 'there is no base commit',
+  });
+  expect(await changedFiles(undefined, head, repo)).toMatchObject({ files: 'all' });
+});
+
+test('a base the checkout does not hold (a force push) selects everything and says why', async () => {
+  const { repo, git, commit } = await gitRepo();
+  await commit({ 'README.md': 'x' }, 'one');
+  const before = await commit({ 'api/main.py': 'print(1)' }, 'two');
+  // The force push: the branch is rewritten and the old tip is gone from the repository.
+  git('reset', '-q', '--hard', 'HEAD~1');
+  const head = await commit({ 'worker/job.py': 'print(2)' }, 'rewritten');
+  git('reflog', 'expire', '--expire=now', '--all');
+  git('gc', '-q', '--prune=now');
+  const changes = await changedFiles(before, head, repo);
+  expect(changes.files).toBe('all');
+  expect(changes.reason).toContain(`the base commit ${before.slice(0, 7)} is not in this checkout`);
+  expect(selectServices(services, changes.files).map((s) => s.service)).toEqual(['api', 'worker', 'web']);
+  await expect(changedFiles('-x', head, repo)).resolves.toMatchObject({ files: 'all' });
+});
+
+test('a head git cannot read is a clear error', async () => {
+  const { repo, commit } = await gitRepo();
+  const base = await commit({ 'README.md': 'x' }, 'one');
+  await expect(changedFiles(base, 'f'.repeat(40), repo)).rejects.toMatchObject({ code: 'SLW-PIP-002' });
+  await expect(sourceKeys(services, 'f'.repeat(40), repo)).rejects.toMatchObject({ code: 'SLW-PIP-002' });
+});
+
+test('migration and prompt paths are touched by their files, and by everything when there is no base', () => {
+  expect(touches(['migrations/**'], ['migrations/001.sql'])).toBe(true);
+  expect(touches(['migrations/**'], ['api/main.py'])).toBe(false);
+  expect(touches(['migrations/**'], 'all')).toBe(true);
+  expect(touches([], 'all')).toBe(false);
+  expect(touches(['prompts/**', '!prompts/README.md'], ['prompts/README.md'])).toBe(false);
+});
+
+describe('source keys', () => {
+  test('a merge commit, a squash and a fast-forward of staging reproduce each service’s key', async () => {
+    const { repo, git, commit } = await gitRepo();
+    await commit({ 'api/main.py': '1', 'worker/job.py': '1', 'shared/db.py': '1' }, 'start');
+    git('branch', 'main');
+    await commit({ 'api/main.py': '2' }, 'api on staging');
+    const staging = await commit({ 'worker/job.py': '2' }, 'worker on staging');
+    const validated = await sourceKeys(services, staging, repo);
+
+    git('checkout', '-q', 'main');
+    await commit({ 'docs/notes.md': 'main only' }, 'a docs fix on main');
+    git('merge', '-q', '--no-ff', '-m', 'merge staging', 'staging');
+    const merged = await sourceKeys(services, git('rev-parse', 'HEAD'), repo);
+    expect(merged).toEqual(validated);
+
+    git('checkout', '-q', '-b', 'squashed', 'main~1');
+    git('merge', '-q', '--squash', 'staging');
+    git('commit', '-qm', 'squash staging');
+    expect(await sourceKeys(services, git('rev-parse', 'HEAD'), repo)).toEqual(validated);
+
+    git('checkout', '-q', '-b', 'fast-forward', staging);
+    expect(await sourceKeys(services, git('rev-parse', 'HEAD'), repo)).toEqual(validated);
+  });
+
+  test('a key changes with the files its service is built from, and only with them', async () => {
+    const { repo, commit } = await gitRepo();
+    const one = await sourceKeys(
+      services,
+      await commit({ 'api/main.py': '1', 'worker/job.py': '1' }, 'a'),
+      repo,
+    );
+    const two = await sourceKeys(services, await commit({ 'worker/job.py': '2' }, 'b'), repo);
+    expect(two.get('api')).toBe(one.get('api'));
+    expect(two.get('worker')).not.toBe(one.get('worker'));
+    const three = await sourceKeys(services, await commit({ 'shared/db.py': 'x' }, 'c'), repo);
+    expect(three.get('api')).not.toBe(two.get('api'));
+    expect(three.get('worker')).not.toBe(two.get('worker'));
+    expect(three.get('api')).toMatch(/^[0-9a-f]{40}$/);
+    // Two services over the same files still differ when they build differently.
+    const twins = parseServices(`
+- {service: a, container: a, repository: r, paths: ['api/**']}
+- {service: b, container: b, repository: r, paths: ['api/**'], dockerfile: api/Dockerfile.b}
+`);
+    const keys = await sourceKeys(twins, await commit({ 'api/x': '1' }, 'd'), repo);
+    expect(keys.get('a')).not.toBe(keys.get('b'));
+  });
 });
