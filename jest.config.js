@@ -7,7 +7,7 @@ const transform = {
   ],
 };
 const transformIgnorePatterns = [
-  'node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook|content-type|json-with-bigint)/)',
+  'node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook|content-type|json-with-bigint|string-width|strip-ansi|ansi-regex|get-east-asian-width)/)',
 ];
 const project = (name, extra = {}) => ({
   displayName: name,
@@ -26,7 +26,12 @@ const project = (name, extra = {}) => ({
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: [project('unit'), project('integration'), project('e2e')],
+  // The servers and tools the integration and end-to-end tests run are checked before any test starts.
+  projects: [
+    project('unit'),
+    project('integration', { globalSetup: '<rootDir>/tests/helpers/prerequisites.ts' }),
+    project('e2e', { globalSetup: '<rootDir>/tests/helpers/prerequisites.ts' }),
+  ],
   testTimeout: 60_000,
   // Most of the suite waits on servers, sandboxes and child processes rather than the CPU, so it runs more
   // files at once than jest's default of one per core but one (a single worker on two cores).
