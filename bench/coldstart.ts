@@ -4,7 +4,7 @@
  * way (scripts/bundle.mjs). Rounds are interleaved, so machine noise lands on both sides alike. Also
  * times `npm run bundle` (into a temp dir) and gzips the repository as a release tag would ship it.
  *
- *   npm run bench:coldstart -- [--rounds 9] [--official path/to/dist/index.js] [--skip-build]
+ *   [SLIPWAY_DIST_DIR=…] npm run bench:coldstart -- [--rounds 9] [--official path/to/dist/index.js] [--skip-build]
  *
  * --official adds aws-actions/amazon-ecs-deploy-task-definition's bundle, fed the same service.
  */
@@ -13,7 +13,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
@@ -26,6 +26,8 @@ const { values } = parseArgs({
 });
 const rounds = Number(values.rounds);
 const root = join(__dirname, '..');
+/** The bundles measured: dist/, or a private build in SLIPWAY_DIST_DIR. */
+const dist = resolve(root, process.env.SLIPWAY_DIST_DIR ?? 'dist');
 const TARGET = { floorRatio: 1.2, officialRatio: 0.8, bundleSeconds: 60, tarballBytes: 1.2e6 };
 
 /** What the first request is: the X-Amz-Target of JSON protocols, or the Action of query ones. */
@@ -41,31 +43,31 @@ const service = { cluster: 'coldstart', services: 'web' };
 const programs: Program[] = [
   {
     name: 'ecs-deploy',
-    script: 'dist/ecs-deploy/index.js',
+    script: join(dist, 'ecs-deploy', 'index.js'),
     inputs: { ...service, images: 'web=nginx:1.27' },
     first: 'AmazonEC2ContainerServiceV20141113.DescribeServices',
   },
   {
     name: 'validate-deploy',
-    script: 'dist/validate-deploy/index.js',
+    script: join(dist, 'validate-deploy', 'index.js'),
     inputs: service,
     first: 'AmazonEC2ContainerServiceV20141113.DescribeServices',
   },
   {
     name: 'build-push-ecr',
-    script: 'dist/build-push-ecr/index.js',
+    script: join(dist, 'build-push-ecr', 'index.js'),
     inputs: { repository: 'app', context: '.' },
     first: 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories',
   },
   {
     name: 'sync-prompts',
-    script: 'dist/sync-prompts/index.js',
+    script: join(dist, 'sync-prompts', 'index.js'),
     inputs: { 'source-secret-id': 'prompts-source', 'target-url': 'postgres://u:p@127.0.0.1:1/app' },
     first: 'secretsmanager.GetSecretValue',
   },
   {
     name: 'run-migrations-via-bastion',
-    script: 'dist/run-migrations-via-bastion/index.js',
+    script: join(dist, 'run-migrations-via-bastion', 'index.js'),
     inputs: { 'bastion-tag': 'Name=bastion', 'db-secret-id': 'db', command: 'true' },
     first: 'secretsmanager.GetSecretValue',
   },

@@ -1,4 +1,3 @@
-import * as github from '@actions/github';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { dockerLogout, publish, publishOutputs, publishSummary, readPublishRequest } from '@slipway/ecr';
 import { awsClient, stateSlot } from '@slipway/kit';
@@ -12,6 +11,7 @@ import {
   setOutputs,
   writeSummary,
 } from '../common/runtime';
+import { workflowEvent } from '../common/event';
 
 const loggedIn = stateSlot('logged-in', z.array(z.string()));
 
@@ -21,21 +21,19 @@ export function run(): Promise<void> {
 
 async function main(): Promise<void> {
   const request = readPublishRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd());
-  const { context } = github;
+  const event = workflowEvent();
   const registries: string[] = [];
   const published = await publish(request, {
     ecr: (region) => awsClient(ECRClient, { region }),
     git: {
-      eventName: context.eventName,
-      sha: context.sha,
-      ref: context.ref,
-      pullRequest: context.payload.pull_request
-        ? { number: context.payload.pull_request.number, headSha: context.payload.pull_request.head.sha }
+      eventName: event.eventName,
+      sha: event.sha,
+      ref: event.ref,
+      pullRequest: event.payload.pull_request
+        ? { number: event.payload.pull_request.number, headSha: event.payload.pull_request.head.sha }
         : undefined,
     },
-    sourceUrl: process.env.GITHUB_REPOSITORY
-      ? `${context.serverUrl}/${process.env.GITHUB_REPOSITORY}`
-      : undefined,
+    sourceUrl: event.repository ? `${event.serverUrl}/${event.repository}` : undefined,
     secrets: actionSecrets(),
     logger: actionLogger,
     onLogin: (registry) => {

@@ -19,6 +19,7 @@ const markers = {
   'the ELB client': 'LoadBalancerAttribute',
   ssh2: 'chacha20-poly1305@openssh.com',
   pg: 'SCRAM-SHA-256',
+  octokit: 'octokit-core.js',
 } as const;
 type Part = keyof typeof markers | 'undici';
 
@@ -74,6 +75,10 @@ test('ecs-deploy of an image loads neither CloudWatch Logs, CodeDeploy, ELB nor 
   expect(
     await partsLoaded('ecs-deploy', { cluster: 'c', services: 'web', images: 'web=nginx:1.27' }),
   ).toEqual([]);
+});
+
+test('build-push-ecr reads the run’s event without loading octokit (it never calls the GitHub API)', async () => {
+  expect(await partsLoaded('build-push-ecr', { repository: 'app', context: '.' })).toEqual([]);
 });
 
 test('undici, bundled apart, is loaded on first use and is the real one', async () => {
