@@ -1,6 +1,9 @@
+import { tagErrorsWithAction } from './aws-errors';
 import { ConfigurationError } from './errors';
+import { region as regionGrammar } from './grammars';
 
 export const REGION_MISSING = 'SLW-KIT-003';
+export const INVALID_REGION = 'SLW-KIT-005';
 
 /** What every AWS SDK v3 client constructor accepts and we set. */
 interface ClientSettings {
@@ -26,6 +29,16 @@ export function resolveRegion(explicit: string | undefined, env: NodeJS.ProcessE
         'Set the "region" input, or AWS_REGION (aws-actions/configure-aws-credentials sets it for later steps).',
     });
   }
+  // AWS_REGION is checked like the input: a region AWS lacks would only fail at the first call.
+  try {
+    regionGrammar.parse(region);
+  } catch (error) {
+    throw new ConfigurationError(
+      INVALID_REGION,
+      `${explicit ? 'Input "region"' : 'AWS_REGION'} ${(error as Error).message}: got "${region.slice(0, 40)}".`,
+      { remedy: `Expected ${regionGrammar.expected}.` },
+    );
+  }
   return region;
 }
 
@@ -34,12 +47,14 @@ export function resolveRegion(explicit: string | undefined, env: NodeJS.ProcessE
  * honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (how tests reach moto and the sandbox).
  */
 export function awsClient<C>(Client: new (settings: ClientSettings) => C, options: AwsClientOptions = {}): C {
-  return new Client({
+  const client = new Client({
     region: resolveRegion(options.region),
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 8,
     customUserAgent: USER_AGENT,
   });
+  tagErrorsWithAction(client);
+  return client;
 }
 
 /** Makes a client on first use; it may load its SDK module then (see `onDemand`). */

@@ -28,13 +28,3 @@ export class SlipwayError extends Error {
 export class ConfigurationError extends SlipwayError {}
 
 export const UNEXPECTED_ERROR = 'SLW-KIT-000';
-
-/** Turns anything thrown into an Error; foreign errors become unexpected (a bug or an outage). */
-export function toSlipwayError(thrown: unknown): SlipwayError {
-  if (thrown instanceof SlipwayError) return thrown;
-  const error =
-    thrown instanceof Error
-      ? thrown
-      : new Error(typeof thrown === 'object' && thrown !== null ? JSON.stringify(thrown) : String(thrown));
-  return new SlipwayError(UNEXPECTED_ERROR, error.message || error.name, { cause: error });
-}

@@ -1,5 +1,7 @@
 export * from './errors';
 export * from './inputs';
+export * from './grammars';
+export * from './aws-errors';
 export * from './logger';
 export * from './secrets';
 export * from './summary';

@@ -1,9 +1,16 @@
 // zod's mini build: functions instead of methods, so a bundle keeps only what these rules use.
 import { z } from 'zod/mini';
 import { ConfigurationError } from './errors';
+import { Grammar, controlCharacterIn } from './grammars';
+import { Secrets } from './secrets';
 
 export const INVALID_INPUT = 'SLW-KIT-001';
 export const MISSING_INPUT = 'SLW-KIT-002';
+export const CONFLICTING_INPUTS = 'SLW-KIT-004';
+
+/** Longer values are refused before any grammar reads them (and are never echoed whole). */
+const MAX_SINGLE_LINE = 2048;
+const MAX_MULTILINE = 65536;
 
 /** Reads one raw input; empty string and undefined both mean "not given". */
 export type InputSource = (name: string) => string | undefined;
@@ -14,11 +21,16 @@ export interface InputSpec<T> {
   readonly fallback?: () => T;
   readonly required?: boolean;
   readonly expected: string;
+  /** Never shown in a message, and masked before any input is parsed. */
+  readonly secret?: boolean;
+  /** Line breaks allowed (lists, pairs, scripts, keys); single-line inputs refuse them. */
+  readonly multiline?: boolean;
 }
 
 interface Common<T> {
   required?: boolean;
   default?: T;
+  secret?: boolean;
 }
 
 /** A value is always present when the input is required or has a default. */
@@ -28,10 +40,13 @@ function spec<T, O extends Common<T>>(
   expected: string,
   schema: z.ZodMiniType<T, string>,
   options: O,
+  multiline = false,
 ): InputSpec<Out<T, O>> {
   return {
     expected,
     required: options.required,
+    secret: options.secret,
+    multiline,
     // A fresh copy each time, so no caller can change the next caller's default.
     fallback: options.default === undefined ? undefined : () => structuredClone(options.default) as Out<T, O>,
     parse: (raw) => {
@@ -43,8 +58,20 @@ function spec<T, O extends Common<T>>(
 }
 
 export const input = {
-  string<O extends Common<string>>(options: O = {} as O): InputSpec<Out<string, O>> {
-    return spec('text', z.string().check(z.trim()), options);
+  /** Free text: one line unless `multiline` (a script, a key, a YAML document). */
+  string<O extends Common<string> & { multiline?: boolean }>(options: O = {} as O): InputSpec<Out<string, O>> {
+    return spec(
+      options.multiline ? 'text' : 'one line of text',
+      z.string().check(z.trim()),
+      options,
+      options.multiline,
+    );
+  },
+
+  /** One line read by a grammar of kit's (an image, an ARN, a region, a path...). */
+  value<T, O extends Common<T>>(grammar: Grammar<T>, options: O = {} as O): InputSpec<Out<T, O>> {
+    const schema = z.pipe(z.string(), z.transform(byGrammar(grammar))) as unknown as z.ZodMiniType<T, string>;
+    return spec<T, O>(grammar.expected, schema, options);
   },
 
   boolean<O extends Common<boolean>>(options: O = {} as O): InputSpec<Out<boolean, O>> {
@@ -99,38 +126,57 @@ export const input = {
     return spec<T, O>(`one of the valid values. Valid values are: ${values.join(', ')}`, schema, options);
   },
 
-  /** Items separated by newlines or commas, blanks and `#` comments dropped. */
-  list<O extends Common<string[]>>(options: O = {} as O): InputSpec<Out<string[], O>> {
+  /**
+   * Items separated by newlines or commas, blanks and `#` comments dropped; each item read by `item`.
+   * `unique` refuses an item given twice.
+   */
+  list<O extends Common<string[]> & { item?: Grammar<unknown>; unique?: boolean; lines?: boolean }>(
+    options: O = {} as O,
+  ): InputSpec<Out<string[], O>> {
+    const item = options.item;
     return spec(
-      'a list (one item per line, or comma-separated)',
-      z.pipe(z.string(), z.transform(splitList)),
+      `a list (one item per line${options.lines ? '' : ', or comma-separated'})${item ? ` of ${item.expected}` : ''}`,
+      z.pipe(
+        z.string(),
+        z.transform((raw: string) => {
+          const items = options.lines ? splitLines(raw) : splitList(raw);
+          items.forEach((text, index) => {
+            if (item) byGrammar(item, `item ${index + 1} ("${clip(text, 60)}")`)(text);
+            if (options.unique && items.indexOf(text) !== index)
+              throw new Error(`names "${clip(text, 60)}" twice`);
+          });
+          return items;
+        }),
+      ),
       options,
+      true,
     );
   },
 
   /** `key=value` lines, as in the seeds' env files. */
-  pairs<O extends Common<Pair[]> & { what?: string }>(options: O = {} as O): InputSpec<Out<Pair[], O>> {
+  pairs<O extends Common<Pair[]> & { what?: string; key?: Grammar<unknown>; value?: Grammar<unknown> }>(
+    options: O = {} as O,
+  ): InputSpec<Out<Pair[], O>> {
     const what = options.what ?? 'key=value';
     const schema = z.pipe(
       z.string(),
-      z.transform((raw: string, ctx) => {
+      z.transform((raw: string) => {
         const pairs: Pair[] = [];
-        for (const line of splitLines(raw)) {
+        splitLines(raw).forEach((line, index) => {
           const at = line.indexOf('=');
-          if (at <= 0) {
-            ctx.issues.push({
-              code: 'custom',
-              message: `has a line that is not ${what}: "${line}"`,
-              input: raw,
-            });
-            return z.NEVER;
-          }
-          pairs.push({ key: line.slice(0, at).trim(), value: line.slice(at + 1).trim() });
-        }
+          // A secret's line is named by number, never quoted.
+          const shown = options.secret ? `line ${index + 1}` : `line ${index + 1} ("${clip(line, 60)}")`;
+          if (at <= 0) throw new Error(`has a ${shown} that is not ${what}`);
+          const pair = { key: line.slice(0, at).trim(), value: line.slice(at + 1).trim() };
+          if (options.key) byGrammar(options.key, `${shown}: the name "${clip(pair.key, 40)}"`)(pair.key);
+          if (options.value) byGrammar(options.value, `${shown}: the value`)(pair.value);
+          if (pairs.some((p) => p.key === pair.key)) throw new Error(`sets "${clip(pair.key, 40)}" twice`);
+          pairs.push(pair);
+        });
         return pairs;
       }),
     );
-    return spec(`${what} lines`, schema, options);
+    return spec(`${what} lines`, schema, options, true);
   },
 };
 
@@ -155,6 +201,18 @@ function splitList(raw: string): string[] {
   );
 }
 
+/** Runs a grammar; its complaint is said of `what` (a list's item, a pair's value) when given. */
+function byGrammar<T>(grammar: Grammar<T>, what?: string): (text: string) => T {
+  return (text) => {
+    try {
+      return grammar.parse(text.trim());
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(what ? `has ${what}, which ${reason} (expected ${grammar.expected})` : reason);
+    }
+  };
+}
+
 type Specs = Record<string, InputSpec<unknown>>;
 type Parsed<S extends Specs> = { [K in keyof S]: S[K] extends InputSpec<infer T> ? T : never };
 
@@ -162,7 +220,12 @@ type Parsed<S extends Specs> = { [K in keyof S]: S[K] extends InputSpec<infer T>
  * Parses every input once into a typed object. The first bad input throws a ConfigurationError that
  * names it, shows what was given and says what is expected.
  */
-export function parseInputs<S extends Specs>(source: InputSource, specs: S): Parsed<S> {
+export function parseInputs<S extends Specs>(
+  source: InputSource,
+  specs: S,
+  options: { secrets?: Secrets } = {},
+): Parsed<S> {
+  if (options.secrets) maskSecretInputs(source, specs, options.secrets);
   const values: Record<string, unknown> = {};
   for (const [name, inputSpec] of Object.entries(specs)) {
     const raw = source(name);
@@ -175,19 +238,43 @@ export function parseInputs<S extends Specs>(source: InputSource, specs: S): Par
       values[name] = inputSpec.fallback?.();
       continue;
     }
+    const text = raw.trim();
+    const invalid = (reason: string) =>
+      new ConfigurationError(
+        INVALID_INPUT,
+        inputSpec.secret
+          ? `Input "${name}" ${reason} (the value is secret, so it is not shown).`
+          : `Input "${name}" ${reason}: got "${clip(text)}".`,
+        { remedy: `Expected ${inputSpec.expected}.` },
+      );
+    const limit = inputSpec.multiline ? MAX_MULTILINE : MAX_SINGLE_LINE;
+    if (text.length > limit) throw invalid(`is ${text.length} characters long, more than ${limit}`);
+    const control = controlCharacterIn(text, !inputSpec.multiline);
+    if (control) throw invalid(`holds ${control}${inputSpec.multiline ? '' : ' (it takes one line)'}`);
     try {
-      values[name] = inputSpec.parse(raw);
+      values[name] = inputSpec.parse(text);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigurationError(INVALID_INPUT, `Input "${name}" ${reason}: got "${clip(raw)}".`, {
-        remedy: `Expected ${inputSpec.expected}.`,
-      });
+      throw invalid(error instanceof Error ? error.message : String(error));
     }
   }
   return values as Parsed<S>;
 }
 
-function clip(raw: string): string {
-  const oneLine = raw.replace(/\s*\n\s*/g, '⏎');
-  return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+/** Registers every secret input's raw value (each line too) before anything reads or prints it. */
+export function maskSecretInputs(source: InputSource, specs: Specs, secrets: Secrets): void {
+  for (const [name, inputSpec] of Object.entries(specs)) if (inputSpec.secret) secrets.register(source(name)?.trim());
+}
+
+/** At most `max` characters of a value, on one line, with control characters spelled out. */
+export function clip(raw: string, max = 80): string {
+  const shown = raw
+    .replace(/\s*\r?\n\s*/g, '⏎')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shown.length > max ? `${shown.slice(0, max - 3)}...` : shown;
+}
+
+/** Two inputs that contradict, or one that does nothing unless another is set: an error naming both. */
+export function conflict(message: string, remedy: string): ConfigurationError {
+  return new ConfigurationError(CONFLICTING_INPUTS, message, { remedy });
 }
