@@ -16,16 +16,22 @@ export interface Bastion {
   /** The host key's `SHA256:…` fingerprint and a known_hosts line, the two pin forms we accept. */
   fingerprint: string;
   knownHostsLine: string;
+  /** One known_hosts line per host key, in the order of `hostKeyTypes` (what ssh-keyscan prints). */
+  knownHostsLines: string[];
   log(): string;
   stop(): Promise<void>;
 }
 
-export async function startBastion(): Promise<Bastion> {
+/** `hostKeyTypes`: the host keys sshd offers, as ssh-keygen -t names them; the first is `fingerprint`'s. */
+export async function startBastion({ hostKeyTypes = ['ed25519'] } = {}): Promise<Bastion> {
   // sshd insists on its privilege-separation directory, which Debian creates only for the service.
   await mkdir('/run/sshd', { recursive: true });
   const dir = await mkdtemp(join(tmpdir(), 'slipway-sshd-'));
-  const hostKey = join(dir, 'host_ed25519');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+  const hostKeys = hostKeyTypes.map((type) => join(dir, `host_${type}`));
+  hostKeyTypes.forEach((type, i) =>
+    execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', hostKeys[i]!]),
+  );
+  const hostKey = hostKeys[0]!;
   const client = ed25519KeyPair();
   await writeFile(join(dir, 'authorized_keys'), `${client.public}\n`, { mode: 0o600 });
   const port = await freePort();
@@ -35,7 +41,7 @@ export async function startBastion(): Promise<Bastion> {
     [
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
+      ...hostKeys.map((key) => `HostKey ${key}`),
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'PasswordAuthentication no',
@@ -54,7 +60,12 @@ export async function startBastion(): Promise<Bastion> {
   child.stderr.on('data', (chunk) => (log += chunk));
   const exited = new Promise((resolve) => child.on('exit', resolve));
   await waitForPort(port, 10_000);
-  const publicKey = (await readFile(`${hostKey}.pub`, 'utf8')).trim();
+  const knownHostsLines = await Promise.all(
+    hostKeys.map(
+      async (key) =>
+        `[127.0.0.1]:${port} ${(await readFile(`${key}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ')}`,
+    ),
+  );
   const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`])
     .toString()
     .split(' ')[1]!;
@@ -64,7 +75,8 @@ export async function startBastion(): Promise<Bastion> {
     user,
     privateKey: client.private,
     fingerprint,
-    knownHostsLine: `[127.0.0.1]:${port} ${publicKey.split(' ').slice(0, 2).join(' ')}`,
+    knownHostsLine: knownHostsLines[0]!,
+    knownHostsLines,
     log: () => log,
     stop: async () => {
       child.kill('SIGTERM');

@@ -27,7 +27,7 @@ export function readTunnelSettings(source: InputSource): TunnelSettings {
       endpoint: i['ssh-endpoint'] ? parseEndpoint(i['ssh-endpoint']) : undefined,
       user: i['ssh-user'],
       privateKey: i['ssh-private-key'],
-      hostKeyFingerprint: i.mode === 'ssh' ? parseHostKeyPin(i['ssh-host-key']) : undefined,
+      hostKeys: i.mode === 'ssh' ? parseHostKeyPin(i['ssh-host-key']) : undefined,
     },
     readyTimeoutMs: i['tunnel-timeout'] * 1000,
     region: resolveRegion(i.region),

@@ -25,6 +25,7 @@ import {
 } from '@slipway/kit';
 import type { Bastion } from './bastion';
 import { TUNNEL } from './codes';
+import type { HostKeyPin } from './hostkey';
 import { startShell } from './command';
 import { resolveCredentials } from './credentials';
 import { Teardown, Tunnel } from './tunnel';
@@ -38,7 +39,8 @@ export interface TunnelSettings {
     endpoint?: { host: string; port: number };
     user: string;
     privateKey?: string;
-    hostKeyFingerprint?: string;
+    /** The pinned host keys (ssh mode). */
+    hostKeys?: HostKeyPin[];
   };
   readyTimeoutMs: number;
   region: string;
@@ -298,7 +300,7 @@ async function openTunnel(
     port: request.ssh.endpoint?.port ?? 22,
     username: request.ssh.user,
     privateKey,
-    hostKeyFingerprint: request.ssh.hostKeyFingerprint!,
+    hostKeys: request.ssh.hostKeys!,
     ...remote,
   });
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprintOf, parseHostKeyPin, Teardown } from '@slipway/tunnel';
+import { fingerprintOf, parseHostKeyPin, pinnedAlgorithms, Teardown } from '@slipway/tunnel';
 
 test('a known_hosts line and ssh-keygen’s fingerprint pin the same key', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-key-'));
@@ -12,12 +12,35 @@ test('a known_hosts line and ssh-keygen’s fingerprint pin the same key', async
     .toString()
     .split(' ')[1];
   const [type, blob] = publicKey.split(' ');
-  expect(parseHostKeyPin(`[10.0.0.5]:22 ${type} ${blob}`)).toBe(fingerprint);
-  expect(parseHostKeyPin(fingerprint)).toBe(fingerprint);
+  expect(parseHostKeyPin(`[10.0.0.5]:22 ${type} ${blob}`)).toEqual([{ fingerprint, type: 'ssh-ed25519' }]);
+  expect(parseHostKeyPin(fingerprint)).toEqual([{ fingerprint }]);
   expect(fingerprintOf(Buffer.from(blob!, 'base64'))).toBe(fingerprint);
 });
 
-test.each([undefined, '', 'not a key', 'SHA256:short'])('%p is refused with SLW-TUN-004', (pin) => {
+test('a block pins each line; RSA allows its three signature algorithms; a fingerprint leaves them open', () => {
+  const rsa = `10.0.0.5 ssh-rsa ${sshString('ssh-rsa')}`;
+  const ecdsa = `10.0.0.5 ecdsa-sha2-nistp256 ${sshString('ecdsa-sha2-nistp256')}`;
+  const pins = parseHostKeyPin(`# 10.0.0.5:22 SSH-2.0-OpenSSH_9.2\n${rsa}\r\n\n${ecdsa}\n`);
+  expect(pins.map((pin) => pin.type)).toEqual(['ssh-rsa', 'ecdsa-sha2-nistp256']);
+  expect(pinnedAlgorithms(pins)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ecdsa-sha2-nistp256']);
+  expect(pinnedAlgorithms([...pins, { fingerprint: `SHA256:${'A'.repeat(43)}` }])).toBeUndefined();
+});
+
+/** A base64 blob that starts with the SSH string `type`, as a public key does. */
+function sshString(type: string): string {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(type.length);
+  return Buffer.concat([length, Buffer.from(type), Buffer.alloc(8)]).toString('base64');
+}
+
+test.each([
+  undefined,
+  '',
+  '# only a comment',
+  'not a key',
+  'SHA256:short',
+  `host ssh-rsa ${sshString('ssh-ed25519')}`,
+])('%p is refused with SLW-TUN-004', (pin) => {
   expect(() => parseHostKeyPin(pin)).toThrow(expect.objectContaining({ code: 'SLW-TUN-004' }));
 });
 
