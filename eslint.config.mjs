@@ -23,4 +23,28 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The workflow runner is a double of GitHub's runner: it reads workflows with GitHub's own parser
+    // and expression engine (and no other part of the toolkit).
+    files: ['packages/runner/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@actions/*',
+                '!@actions/workflow-parser',
+                '!@actions/workflow-parser/**',
+                '!@actions/expressions',
+                '!@actions/expressions/**',
+              ],
+              message: 'The runner imports only @actions/workflow-parser and @actions/expressions.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

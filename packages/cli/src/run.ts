@@ -58,10 +58,23 @@ export async function runLocally(
   }
 }
 
-const inputVariable = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+export const inputVariable = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 
-function runBundle(bundle: string, env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<number> {
-  const child = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** One run of a bundle (main or post) as the runner starts it; the workflow runner (@slipway/runner) uses it too. */
+export function runBundle(
+  bundle: string,
+  env: NodeJS.ProcessEnv,
+  print: (line: string) => void,
+  options: { cwd?: string; signal?: AbortSignal } = {},
+): Promise<number> {
+  const child = spawn(process.execPath, [bundle], {
+    env,
+    cwd: options.cwd,
+    signal: options.signal,
+    killSignal: 'SIGINT',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.on('error', () => undefined);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       const readable = readableLine(line);
