@@ -109,7 +109,7 @@ test('applies the migrations through the SSH tunnel to the bastion found by its 
     expect.arrayContaining([
       `::add-mask::${password}`,
       `::add-mask::${encodeURIComponent(password)}`,
-      expect.stringMatching(/^::add-mask::postgres:\/\/.*@127\.0\.0\.1:\d+\/app$/),
+      expect.stringMatching(/^::add-mask::postgresql:\/\/.*@127\.0\.0\.1:\d+\/app$/),
     ]),
   );
   const printed = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
@@ -131,6 +131,32 @@ test('with neither bastion-tag nor bastion-instance-id, the SSH endpoint with it
   expect(result.stdout).toContain(`Bastion ${bastion.host}:${bastion.port}`);
   expect(result.stdout).not.toContain(bastionId);
   expect(JSON.parse(result.outputs.applied!)).toEqual([]);
+}, 60_000);
+
+test('a bastion outside EC2 with credentials as inputs needs no region; DATABASE_URL is postgresql:// for libpq and SQLAlchemy', async () => {
+  const result = await runAction(
+    'run-migrations-via-bastion',
+    inputs('plain', {
+      'bastion-tag': '',
+      'db-secret-id': '',
+      'db-host': '127.0.0.1',
+      'db-port': db.port,
+      'db-user': decodeURIComponent(db.username),
+      'db-password': decodeURIComponent(db.password),
+      'db-name': 'plain',
+      command:
+        'case "$DATABASE_URL" in postgresql://*) ;; *) exit 3 ;; esac; ' +
+        'psql "$DATABASE_URL" -qc "CREATE TABLE via_url (id int)"',
+    }),
+    {
+      endpoint: moto.url,
+      cwd: fixtures,
+      env: { GITHUB_WORKSPACE: fixtures, AWS_REGION: '', AWS_DEFAULT_REGION: '' },
+    },
+  );
+  expect(result.errors).toEqual([]);
+  expect(result.exitCode).toBe(0);
+  expect(await query('plain', "SELECT to_regclass('via_url') IS NOT NULL AS made")).toEqual([{ made: true }]);
 }, 60_000);
 
 test('a dry run lists what init and the migrator would do, and creates nothing', async () => {

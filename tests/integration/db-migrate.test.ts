@@ -251,3 +251,56 @@ test('a dry run lists what would run and changes nothing, before and after a rea
   expect(await tableExists('more')).toBe(false);
   expect(await history()).toHaveLength(3);
 });
+
+test('a file whose header opts out of the transaction runs CREATE INDEX CONCURRENTLY, under the lock', async () => {
+  await files({
+    '1_table.sql': 'CREATE TABLE items (id int, name text);\n',
+    '2_index.sql':
+      '-- Builds without blocking writes.\n-- slipway: no-transaction\nCREATE INDEX CONCURRENTLY items_name ON items (name);\n',
+    '3_in_transaction.sql':
+      '-- slipway: no-transaction is only a header\nCREATE INDEX CONCURRENTLY items_id ON items (id);\n',
+  });
+  const holder = new Client({ connectionString: connectionUrl(target) });
+  await holder.connect();
+  try {
+    // While another run holds the lock, the no-transaction file waits like any other.
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [
+      migrationLockKey('slipway_migrations').toString(),
+    ]);
+    const run = migrate(target, options({ lockTimeoutMs: 10_000 })).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await tableExists('items')).toBe(false);
+    await holder.query('SELECT pg_advisory_unlock_all()');
+
+    const error = await run;
+    // 3's line is not the header: it runs in a transaction, which PostgreSQL refuses for this statement.
+    expect(error).toMatchObject({
+      code: DB.MIGRATION_FAILED,
+      file: '3_in_transaction.sql',
+      rolledBack: true,
+    });
+    expect((error as MigrationError).applied).toEqual(['1_table.sql', '2_index.sql']);
+  } finally {
+    await holder.end();
+  }
+  const indexes = await query<{ indexname: string }>(
+    target,
+    "SELECT indexname FROM pg_indexes WHERE tablename = 'items' ORDER BY 1",
+  );
+  expect(indexes).toEqual([{ indexname: 'items_name' }]);
+  expect((await history()).map((row) => row.name)).toEqual(['1_table.sql', '2_index.sql']);
+});
+
+test('a no-transaction file that fails says what it left, and is not recorded', async () => {
+  await files({
+    '1_table.sql': 'CREATE TABLE items (id int);\nINSERT INTO items VALUES (1), (1);\n',
+    '2_unique.sql': '-- slipway: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY items_id ON items (id);\n',
+  });
+  const error = (await migrate(target, options()).catch((e: unknown) => e)) as MigrationError;
+  expect(error).toMatchObject({ code: DB.MIGRATION_FAILED, file: '2_unique.sql', rolledBack: false });
+  expect(error.message).toContain(
+    'outside a transaction (its header opts out), so what it did before the error stays',
+  );
+  expect(error.remedy).toContain('INVALID index');
+  expect((await history()).map((row) => row.name)).toEqual(['1_table.sql']);
+});

@@ -61,7 +61,7 @@ test('an RDS-shaped secret gives every field; inputs override it; the password i
   expect(masked).toEqual([
     'pw/from secret',
     'pw%2Ffrom%20secret',
-    'postgres://app:pw%2Ffrom%20secret@10.0.0.9:6543/deals',
+    'postgresql://app:pw%2Ffrom%20secret@10.0.0.9:6543/deals',
   ]);
 });
 

@@ -29,11 +29,14 @@ export function describeTarget(target: DbTarget, database = target.database): st
   return `${target.host}:${target.port}/${database}`;
 }
 
-/** postgres://user:password@host:port/database, each part URL-encoded. */
+/**
+ * postgresql://user:password@host:port/database, each part URL-encoded: the scheme both libpq and
+ * SQLAlchemy ≥ 1.4 (so alembic) accept, where SQLAlchemy refuses postgres://.
+ */
 export function connectionUrl(target: DbTarget): string {
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   const credentials = `${encodeURIComponent(target.user)}:${encodeURIComponent(target.password)}`;
-  const url = `postgres://${credentials}@${host}:${target.port}/${encodeURIComponent(target.database)}`;
+  const url = `postgresql://${credentials}@${host}:${target.port}/${encodeURIComponent(target.database)}`;
   return target.ssl ? `${url}?sslmode=require` : url;
 }
 

@@ -25,9 +25,14 @@ export interface MigrateResult {
   alreadyApplied: string[];
 }
 
-/** A migration file failed and was rolled back; `applied` are the files this run committed before it. */
+/**
+ * A migration file failed: rolled back, unless it opted out of the transaction. `applied` are the files
+ * this run committed before it.
+ */
 export class MigrationError extends SlipwayError {
   readonly file: string;
+  /** False for a file that ran outside a transaction: what it did before the error stays. */
+  readonly rolledBack: boolean;
 
   constructor(
     file: MigrationFile,
@@ -37,12 +42,23 @@ export class MigrationError extends SlipwayError {
   ) {
     super(
       DB.MIGRATION_FAILED,
-      `Migration ${file.name} failed on ${where}${location(file.sql, cause)} and was rolled back: ${reason(cause)}. ` +
+      `Migration ${file.name} failed on ${where}${location(file.sql, cause)} ` +
+        (file.transaction
+          ? 'and was rolled back'
+          : 'outside a transaction (its header opts out), so what it did before the error stays') +
+        `: ${reason(cause)}. ` +
         (applied.length ? `${applied.join(', ')} stayed applied; ` : '') +
         'later files did not run.',
-      { remedy: `Fix ${file.name} (it was not recorded, so the next run applies it again).`, cause },
+      {
+        remedy: file.transaction
+          ? `Fix ${file.name} (it was not recorded, so the next run applies it again).`
+          : `Fix ${file.name} so that it can run again over what it left (it was not recorded): e.g. IF NOT EXISTS, ` +
+            'and drop the INVALID index a failed CREATE INDEX CONCURRENTLY leaves.',
+        cause,
+      },
     );
     this.file = file.name;
+    this.rolledBack = file.transaction;
   }
 }
 
@@ -142,17 +158,27 @@ async function readHistory(client: Client, history: string): Promise<Map<string,
   return new Map(rows.map((row) => [row.name, row.checksum]));
 }
 
-/** One file and its history row, in one transaction: either both are committed or neither. */
+/**
+ * One file and its history row, in one transaction: either both are committed or neither. A file that
+ * opts out runs as sent (still under the session's advisory lock), then its row is recorded.
+ */
 async function applyFile(client: Client, history: string, file: MigrationFile): Promise<void> {
   const started = performance.now();
-  try {
-    await client.query('BEGIN');
-    await client.query(file.sql);
-    await client.query(`INSERT INTO ${history} (name, checksum, duration_ms) VALUES ($1, $2, $3)`, [
+  const record = () =>
+    client.query(`INSERT INTO ${history} (name, checksum, duration_ms) VALUES ($1, $2, $3)`, [
       file.name,
       file.checksum,
       Math.round(performance.now() - started),
     ]);
+  if (!file.transaction) {
+    await client.query(file.sql);
+    await record();
+    return;
+  }
+  try {
+    await client.query('BEGIN');
+    await client.query(file.sql);
+    await record();
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

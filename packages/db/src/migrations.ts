@@ -10,6 +10,24 @@ export interface MigrationFile {
   sql: string;
   /** sha256 of the file's bytes, hex. */
   checksum: string;
+  /** False when a header line opts out: `-- slipway: no-transaction`. */
+  transaction: boolean;
+}
+
+const NO_TRANSACTION = /^--\s*slipway:\s*no-transaction\s*$/i;
+
+/**
+ * Whether a file runs in a transaction: yes, unless one of the comment lines that open it says
+ * `-- slipway: no-transaction` (for statements PostgreSQL refuses in one, e.g. CREATE INDEX CONCURRENTLY).
+ */
+export function runsInTransaction(sql: string): boolean {
+  for (const line of sql.split(/\r?\n/)) {
+    const text = line.trim();
+    if (!text) continue;
+    if (!text.startsWith('--')) return true;
+    if (NO_TRANSACTION.test(text)) return false;
+  }
+  return true;
 }
 
 /**
@@ -65,10 +83,12 @@ export async function readMigrations(dir: string): Promise<MigrationFile[]> {
   return Promise.all(
     names.map(async (name) => {
       const bytes = await readFile(join(dir, name));
+      const sql = bytes.toString('utf8');
       return {
         name,
-        sql: bytes.toString('utf8'),
+        sql,
         checksum: createHash('sha256').update(bytes).digest('hex'),
+        transaction: runsInTransaction(sql),
       };
     }),
   );

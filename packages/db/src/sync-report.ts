@@ -46,9 +46,9 @@ export function syncSummary(result: SyncResult): string {
     ...plan.changed.map(({ key, columns }) => [keyText(key), '✏️ changed', columns.join(', ')]),
     ...plan.removed.map((key) => [keyText(key), '➖ removed', '']),
   ];
-  if (rows.length) summary.table(['Key', 'Change', 'Columns'], rows.slice(0, SUMMARY_ROWS));
+  if (!rows.length) summary.paragraph('No row differs.');
+  else summary.table(['Key', 'Change', 'Columns'], rows.slice(0, SUMMARY_ROWS));
   if (rows.length > SUMMARY_ROWS) summary.paragraph(`… and ${rows.length - SUMMARY_ROWS} more row(s).`);
-  else summary.paragraph('No row differs.');
   return summary.toMarkdown();
 }
 

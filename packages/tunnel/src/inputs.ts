@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigurationError, InputSource, input, parseInputs, resolveRegion } from '@slipway/kit';
+import { ConfigurationError, InputSource, input, parseInputs } from '@slipway/kit';
 import { TUNNEL } from './codes';
 import { parseHostKeyPin } from './hostkey';
 import { MigrationRequest, TunnelSettings } from './migrations';
@@ -30,7 +30,8 @@ export function readTunnelSettings(source: InputSource): TunnelSettings {
       hostKeys: i.mode === 'ssh' ? parseHostKeyPin(i['ssh-host-key']) : undefined,
     },
     readyTimeoutMs: i['tunnel-timeout'] * 1000,
-    region: resolveRegion(i.region),
+    // Resolved only by what asks AWS: a bastion outside EC2 with inputs for credentials needs no region.
+    region: i.region,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { Logger, StateStore, stateSlot } from '@slipway/kit';
+import { Logger, StateStore, resolveRegion, stateSlot } from '@slipway/kit';
 import { z } from 'zod/mini';
 import { Teardown } from './tunnel';
 
@@ -14,10 +14,15 @@ export const ssmSessionSlot = stateSlot(
  * and forgotten once the teardown closed it, so the post step neither kills a pid the OS may have given
  * to another process nor terminates the session twice.
  */
-export function ssmSessionState(store: StateStore, region: string) {
+export function ssmSessionState(store: StateStore, region: string | undefined) {
   return {
+    // Only an SSM session, which needed the region to start, is recorded.
     onSsmSession: (session: { pid: number; sessionId: string }) =>
-      ssmSessionSlot.save(store, { pid: session.pid, sessionId: session.sessionId, region }),
+      ssmSessionSlot.save(store, {
+        pid: session.pid,
+        sessionId: session.sessionId,
+        region: resolveRegion(region),
+      }),
     onSsmSessionClosed: () => store.set('ssm-session', ''),
   };
 }

@@ -21,6 +21,7 @@ import {
   Logger,
   Secrets,
   SlipwayError,
+  resolveRegion,
   systemClock,
 } from '@slipway/kit';
 import type { Bastion } from './bastion';
@@ -43,7 +44,8 @@ export interface TunnelSettings {
     hostKeys?: HostKeyPin[];
   };
   readyTimeoutMs: number;
-  region: string;
+  /** The "region" input; AWS_REGION and AWS_DEFAULT_REGION stand in when a call to AWS needs one. */
+  region?: string;
 }
 
 export interface MigrationRequest extends TunnelSettings {
@@ -92,8 +94,8 @@ export interface MigrationOutcome {
   bastion: Bastion;
   applied: string[];
   pending: string[];
-  /** The SQL migration that failed and was rolled back. */
-  failed?: string;
+  /** The SQL migration that failed: rolled back, unless it opted out of the transaction. */
+  failed?: { name: string; rolledBack: boolean };
   ran: string[];
   durationMs: number;
 }
@@ -181,7 +183,10 @@ export async function runMigrations(
         pending = result.pending;
       } catch (error) {
         if (error instanceof MigrationError) {
-          throw new MigrationRunError(outcome({ applied: error.applied, failed: error.file }), error);
+          throw new MigrationRunError(
+            outcome({ applied: error.applied, failed: { name: error.file, rolledBack: error.rolledBack } }),
+            error,
+          );
         }
         throw error;
       }
@@ -280,7 +285,7 @@ async function openTunnel(
     const { openSsmTunnel } = await import('./ssm');
     return openSsmTunnel({
       ssm: await context.ssm(),
-      region: request.region,
+      region: resolveRegion(request.region),
       instanceId: bastion.instanceId,
       ...remote,
       onStarted: (started) => {

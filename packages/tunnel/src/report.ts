@@ -21,7 +21,16 @@ export function migrationSummary(outcome: MigrationOutcome): string {
       ['Migration', 'Status'],
       [
         ...outcome.applied.map((name) => [name, '✅ applied']),
-        ...(outcome.failed ? [[outcome.failed, '❌ failed, rolled back']] : []),
+        ...(outcome.failed
+          ? [
+              [
+                outcome.failed.name,
+                outcome.failed.rolledBack
+                  ? '❌ failed, rolled back'
+                  : '❌ failed, not rolled back (no transaction)',
+              ],
+            ]
+          : []),
         ...outcome.pending.map((name) => [name, '⏸️ pending (dry run)']),
       ],
     );

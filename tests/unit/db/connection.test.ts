@@ -13,13 +13,13 @@ const target: DbTarget = {
 describe('connectionUrl', () => {
   test('URL-encodes the user, password and database', () => {
     expect(connectionUrl(target)).toBe(
-      'postgres://app%40team:p%40ss%3Aw%2Frd%3F%23%25%26@db.internal:6543/deals%20db',
+      'postgresql://app%40team:p%40ss%3Aw%2Frd%3F%23%25%26@db.internal:6543/deals%20db',
     );
   });
 
   test('brackets an IPv6 host and asks for TLS when ssl is set', () => {
     expect(connectionUrl({ ...target, host: '::1', ssl: true })).toBe(
-      'postgres://app%40team:p%40ss%3Aw%2Frd%3F%23%25%26@[::1]:6543/deals%20db?sslmode=require',
+      'postgresql://app%40team:p%40ss%3Aw%2Frd%3F%23%25%26@[::1]:6543/deals%20db?sslmode=require',
     );
   });
 
