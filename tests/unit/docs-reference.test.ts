@@ -17,8 +17,11 @@ const root = join(__dirname, '..', '..');
 /** What the test uses of scripts/reference.mjs (plain ESM, so typed here). */
 interface ReferenceGenerator {
   GENERATED: string;
+  WORKFLOW_GENERATED: string;
   REFERENCE_DIR: string;
+  WORKFLOW_REFERENCE_DIR: string;
   actionNames(root: string): string[];
+  reusableWorkflows(root: string): { file: string; name: string }[];
   renderReference(root: string): Promise<Map<string, string>>;
   stalePages(root: string, files: Map<string, string>): string[];
   writeReference(root: string): Promise<string[]>;
@@ -41,16 +44,42 @@ describe('docs/reference', () => {
     files = await generator.renderReference(root);
   });
 
-  test('has one page per action and an index', () => {
+  test('has one page per action, one per reusable workflow, and an index', () => {
     expect([...files.keys()].sort()).toEqual(
-      [...generator.actionNames(root).map((name) => `${name}.md`), 'README.md']
-        .map((file) => join(generator.REFERENCE_DIR, file))
-        .sort(),
+      [
+        ...[...generator.actionNames(root).map((name) => `${name}.md`), 'README.md'].map((file) =>
+          join(generator.REFERENCE_DIR, file),
+        ),
+        ...generator
+          .reusableWorkflows(root)
+          .map(({ name }) => join(generator.WORKFLOW_REFERENCE_DIR, `${name}.md`)),
+      ].sort(),
     );
     expect(generator.actionNames(root)).toContain('ecs-deploy');
+    expect(generator.reusableWorkflows(root).map((w) => w.file)).toEqual(
+      expect.arrayContaining(['deploy.yml', 'preview.yml', 'rollback.yml']),
+    );
   });
 
-  test('matches the action.yml files (else run: node scripts/reference.mjs)', () => {
+  test('every reusable workflow page lists every input, secret and output of its workflow_call', () => {
+    const missing: string[] = [];
+    for (const { file, name } of generator.reusableWorkflows(root)) {
+      // check-dist.yml declares a bare `workflow_call:` (null).
+      const call =
+        (
+          parse(readFileSync(join(root, '.github', 'workflows', file), 'utf8')) as {
+            on: { workflow_call: Partial<Record<'inputs' | 'secrets' | 'outputs', object>> | null };
+          }
+        ).on.workflow_call ?? {};
+      const page = files.get(join(generator.WORKFLOW_REFERENCE_DIR, `${name}.md`)) ?? '';
+      for (const key of ['inputs', 'secrets', 'outputs'] as const)
+        for (const entry of Object.keys(call[key] ?? {}))
+          if (!page.includes(`| \`${entry}\``)) missing.push(`${file}: ${key}.${entry}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  test('matches the action.yml and workflow files (else run: node scripts/reference.mjs)', () => {
     const differing = [...files]
       .filter(
         ([path, content]) =>
@@ -61,8 +90,8 @@ describe('docs/reference', () => {
     if (differing.length || stale.length) {
       throw new Error(
         [
-          ...differing.map((path) => `${path} is missing or differs from its action.yml.`),
-          ...stale.map((path) => `${path} belongs to no action any more.`),
+          ...differing.map((path) => `${path} is missing or differs from its action.yml or workflow.`),
+          ...stale.map((path) => `${path} belongs to no action or reusable workflow any more.`),
           'Run: node scripts/reference.mjs',
         ].join('\n'),
       );
@@ -119,6 +148,68 @@ describe('docs/reference', () => {
       expect(page).toContain('This action has no outputs.');
       expect(existsSync(join(base, 'docs', 'reference', 'gone.md'))).toBe(false);
       expect(existsSync(join(base, 'docs', 'reference', 'notes.md'))).toBe(true);
+      expect(await generator.writeReference(base)).toEqual([]);
+    });
+
+    test('documents reusable workflows only, with inputs, secrets and jobs, and removes stale pages', async () => {
+      const workflows = join(base, '.github', 'workflows');
+      mkdirSync(workflows, { recursive: true });
+      writeFileSync(
+        join(workflows, 'ship.yml'),
+        [
+          'name: Ship',
+          '',
+          '# Ships | things.',
+          '',
+          '# A second paragraph.',
+          'on:',
+          '  workflow_call:',
+          '    inputs:',
+          '      target:',
+          '        description: Where to.',
+          '        type: string',
+          '        required: true',
+          '      dry-run:',
+          '        type: boolean',
+          '        default: false',
+          "      note: {type: string, default: ''}",
+          '    secrets:',
+          '      token: {description: A token., required: true}',
+          'jobs:',
+          '  go:',
+          '    name: Go',
+          '    needs: [plan]',
+          '    environment: {name: prod, url: https://x}',
+          '    runs-on: ubuntu-latest',
+          '    steps: [{run: echo}]',
+        ].join('\n'),
+      );
+      writeFileSync(join(workflows, 'ci.yml'), 'on: push\njobs: {}\n');
+      mkdirSync(join(base, 'docs', 'reference', 'workflows'), { recursive: true });
+      writeFileSync(
+        join(base, 'docs', 'reference', 'workflows', 'old.md'),
+        `${generator.WORKFLOW_GENERATED}\n`,
+      );
+      const touched = await generator.writeReference(base);
+      expect(touched).toEqual(
+        expect.arrayContaining([
+          join('docs', 'reference', 'workflows', 'ship.md'),
+          join('docs', 'reference', 'workflows', 'old.md'),
+        ]),
+      );
+      expect(existsSync(join(base, 'docs', 'reference', 'workflows', 'ci.md'))).toBe(false);
+      expect(existsSync(join(base, 'docs', 'reference', 'workflows', 'old.md'))).toBe(false);
+      const page = readFileSync(join(base, 'docs', 'reference', 'workflows', 'ship.md'), 'utf8');
+      expect(page.startsWith(generator.WORKFLOW_GENERATED)).toBe(true);
+      expect(page).toContain('Ships \\| things.\n\nA second paragraph.');
+      expect(page).toMatch(/\| `target` +\| string +\| yes +\| +\| Where to\. +\|/);
+      expect(page).toMatch(/\| `dry-run` +\| boolean +\| no +\| `false` +\|/);
+      expect(page).toMatch(/\| `note` +\| string +\| no +\| `''` +\|/);
+      expect(page).toMatch(/\| `token` +\| yes +\| A token\. +\|/);
+      expect(page).toMatch(/\| `go` +\| Go +\| `plan` +\| `prod` +\|/);
+      expect(page).toContain('This workflow has no outputs.');
+      const index = readFileSync(join(base, 'docs', 'reference', 'README.md'), 'utf8');
+      expect(index).toMatch(/\| \[ship\.yml\]\(workflows\/ship\.md\) +\| 3 +\| 1 +\| 0 +\|/);
       expect(await generator.writeReference(base)).toEqual([]);
     });
   });
