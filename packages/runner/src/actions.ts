@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadActionSpec } from '@slipway/cli';
@@ -46,7 +47,10 @@ export interface StandInResult {
   env: Record<string, string>;
 }
 
-/** A third-party action the runner plays: the inputs it declares (with defaults) and what it does. */
+/**
+ * A third-party action the runner plays: the inputs it declares (with defaults) and what it does. Its
+ * Errors fail the step, as the real action's would; a RunnerError is a use the double cannot play.
+ */
 interface StandIn {
   inputs: Record<string, string | undefined>;
   run(inputs: Record<string, string>, context: StandInContext): Promise<StandInResult>;
@@ -79,7 +83,7 @@ const STAND_INS: Record<string, StandIn> = {
       }
       const dir = resolve(context.workspace, inputs.path ?? '.');
       const run = (...args: string[]) => git('git', args, { cwd: dir });
-      await git('mkdir', ['-p', dir]);
+      await mkdir(dir, { recursive: true });
       await run('init', '-q');
       // file:// goes through git's transport, so depth is honoured as it is from GitHub.
       await run('remote', 'add', 'origin', `file://${resolve(context.repository)}`);
@@ -112,21 +116,15 @@ const STAND_INS: Record<string, StandIn> = {
     },
     async run(inputs, context) {
       const region = inputs['aws-region'];
-      if (!region)
-        throw new RunnerError(
-          'input',
-          'configure-aws-credentials: Input required and not supplied: aws-region',
-        );
+      if (!region) throw new Error('configure-aws-credentials: Input required and not supplied: aws-region');
       const role = inputs['role-to-assume'];
       if (!role) {
-        throw new RunnerError(
-          'input',
+        throw new Error(
           'configure-aws-credentials: no role-to-assume and no static credentials: nothing to authenticate with.',
         );
       }
       if (context.permissions['id-token'] !== 'write') {
-        throw new RunnerError(
-          'permission',
+        throw new Error(
           `configure-aws-credentials in ${context.job}: Could not get ID token — the job lacks "permissions: id-token: write".`,
         );
       }

@@ -348,19 +348,16 @@ function callInputs(
   }
   const inputs: Record<string, Value> = {};
   for (const [name, config] of Object.entries(declared)) {
+    // The parser's converter knows no number type (and drops such an input's default); the raw declaration has both.
+    const raw = child(child(child(child(workflow.root, 'on'), 'workflow_call'), 'inputs'), name);
+    const type = String(config.type ?? evaluateToken(child(raw, 'type'), { contexts }));
     let value: Value | undefined = given[name];
     if (value === undefined) {
       if (config.required)
         throw new RunnerError('input', `${where}: input "${name}" is required by ${workflow.file}.`);
-      const fallback = config.default;
-      value =
-        fallback === undefined
-          ? defaultOf(config.type)
-          : typeof fallback === 'object'
-            ? evaluateToken(fallback as TemplateToken, { contexts })
-            : fallback;
+      const fallback = child(raw, 'default');
+      value = fallback === undefined ? defaultOf(type) : evaluateToken(fallback, { contexts });
     }
-    const type = String(config.type);
     const ok =
       (type === 'boolean' && typeof value === 'boolean') ||
       (type === 'number' && typeof value === 'number') ||
@@ -691,8 +688,9 @@ async function runJobInstance(
     typeof v === 'object' ? JSON.stringify(v) : String(v),
   );
   // GitHub names a matrix job without a name "<id> (<values>)".
-  const name = job.name
-    ? asString(evaluateToken(job.name, { contexts }), `${id} name`)
+  const named = child(raw, 'name');
+  const name = named
+    ? asString(evaluateToken(named, { contexts }), `${id} name`)
     : values.length
       ? `${job.id.value} (${values.join(', ')})`
       : job.id.value;
@@ -713,11 +711,17 @@ async function runJobInstance(
   const dir = await mkdtemp(join(tmpdir(), 'slipway-job-'));
   try {
     if (controller.signal.aborted) return { ...run, result: 'cancelled' };
-    const environmentValue = evaluateToken(job.environment, { contexts });
-    const environmentName =
-      environmentValue && typeof environmentValue === 'object' && !Array.isArray(environmentValue)
-        ? asString(environmentValue.name ?? null, `${id} environment.name`)
-        : asString(environmentValue, `${id} environment`);
+    // The name is known before the job starts; the url only once its steps have run.
+    const environmentUrl = child(job.environment, 'url');
+    const environmentName = asString(
+      evaluateToken(
+        environmentUrl !== undefined || child(job.environment, 'name')
+          ? child(job.environment, 'name')
+          : job.environment,
+        { contexts },
+      ),
+      `${id} environment`,
+    );
     if (environmentName) {
       environment = { job: title, name: environmentName, approved: true };
       state.environments.push(environment);
@@ -954,15 +958,9 @@ async function runJobInstance(
       env: jobEnv,
     };
     run.outputs = stringMap(evaluateToken(job.outputs, { contexts: outputContexts }), `${id} outputs`);
-    if (
-      environment &&
-      environmentValue &&
-      typeof environmentValue === 'object' &&
-      !Array.isArray(environmentValue) &&
-      job.environment
-    ) {
+    if (environment && environmentUrl) {
       environment.url = asString(
-        evaluateToken(child(job.environment, 'url'), { contexts: outputContexts }),
+        evaluateToken(environmentUrl, { contexts: outputContexts }),
         `${id} environment.url`,
       );
     }
@@ -1062,14 +1060,27 @@ async function runScript(
   if (!command.includes('{0}'))
     throw new RunnerError('keyword', `shell "${shell}" is not one this runner implements.`);
   const [program, ...args] = command.split(' ').map((part) => part.replace('{0}', file));
-  const child = spawn(program!, args, {
-    cwd,
-    env,
-    signal,
-    killSignal: 'SIGINT',
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // Its own process group, so a cancellation reaches the script's children as GitHub's does (SIGINT, then
+  // SIGKILL after 7.5 s), and bash does not wait out a foreground command that ignored it.
+  const child = spawn(program!, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // Already gone.
+    }
+  };
+  let hard: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    kill('SIGINT');
+    hard = setTimeout(() => kill('SIGKILL'), 7_500);
+  };
+  if (signal.aborted) cancel();
+  else signal.addEventListener('abort', cancel, { once: true });
+  child.on('close', () => {
+    signal.removeEventListener('abort', cancel);
+    clearTimeout(hard);
   });
-  child.on('error', () => undefined);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       const readable = readableLine(line);

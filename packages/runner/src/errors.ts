@@ -4,7 +4,7 @@
  */
 export class RunnerError extends Error {
   constructor(
-    readonly kind: 'action' | 'keyword' | 'expression' | 'input' | 'workflow' | 'event' | 'permission',
+    readonly kind: 'action' | 'keyword' | 'expression' | 'input' | 'workflow' | 'event',
     message: string,
   ) {
     super(message);
