@@ -6,6 +6,7 @@ import {
   deploySummary,
   PreviewRequest,
   previewOutputs,
+  preflightClients,
   previewSummary,
   readDeployRequest,
   readPreviewRequest,
@@ -58,5 +59,6 @@ function contextFor(region: string | undefined) {
       region,
     }),
     logger: actionLogger,
+    preflight: preflightClients(region),
   };
 }

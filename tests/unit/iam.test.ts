@@ -90,6 +90,8 @@ const NOT_SDK_CALLS: Record<string, Record<string, string>> = {
 /** Actions whose IAM authorisation has no resource-level permissions: their only Resource is "*". */
 const NO_RESOURCE_LEVEL = new Set([
   'ec2:DescribeInstances',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSubnets',
   'ecr:GetAuthorizationToken',
   'ecs:DeregisterTaskDefinition',
   'ecs:DescribeTaskDefinition',

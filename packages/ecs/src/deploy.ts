@@ -30,6 +30,8 @@ import {
 import { ECS } from './codes';
 import { Diagnosis, diagnose } from './diagnose';
 import { OneOffResult, OneOffTask, oneOffFailure, runOneOffTask } from './one-off';
+import { DeployPlan, PreflightMode, preflightNotes, servicePlan } from './plan';
+import { PreflightClients, preflight, preflightClients } from './preflight';
 import { pruneRevisions } from './revisions';
 import { PollSchedule } from './polling';
 import { describe } from './describe';
@@ -72,6 +74,10 @@ export interface DeployRequest {
    * its end, within the timeout (default true); false reports ROLLED_BACK at once.
    */
   waitForRollback?: boolean;
+  /** Pre-flight checks before anything is registered (default warn). */
+  preflight?: PreflightMode;
+  /** Show what would be done, with the pre-flight results, and change nothing. */
+  plan?: boolean;
 }
 
 export interface DeployContext {
@@ -86,6 +92,8 @@ export interface DeployContext {
   signal?: AbortSignal;
   /** Made only when a service deploys through CodeDeploy. */
   codedeploy?: ClientFactory<CodeDeployClient>;
+  /** Clients the pre-flight checks call (default: made on first use in the deploy's region). */
+  preflight?: PreflightClients;
 }
 
 export type ServiceStatus =
@@ -96,7 +104,9 @@ export type ServiceStatus =
   | 'REPLACED'
   | 'TIMED_OUT'
   | 'UNCHANGED'
-  | 'STARTED';
+  | 'STARTED'
+  | 'PLANNED'
+  | 'BLOCKED';
 
 export interface ServiceResult {
   service: string;
@@ -126,6 +136,8 @@ export interface DeployResult {
   status: ServiceStatus;
   services: ServiceResult[];
   oneOffTask?: OneOffResult;
+  /** What the deploy would do and what pre-flight found (absent when nothing was planned). */
+  plan?: DeployPlan;
 }
 
 /** Statuses that fail the step, worst first: the overall status is the worst service's. */
@@ -160,6 +172,9 @@ interface Plan {
   /** Set for a CODE_DEPLOY service: where its deployment goes. */
   codeDeploy?: CodeDeployTarget;
   previousTaskDefinitionArn: string;
+  /** The live definition, and the one the service would run (registered or not). */
+  live: TaskDefinitionInput;
+  definition: TaskDefinitionInput;
   target: TaskDefinitionInput | undefined;
   targetArn: string | undefined;
   changes: string[];
@@ -191,6 +206,35 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
     );
   }
   const plans = await Promise.all(services.map((service) => plan(service, request, context)));
+
+  const deployPlan = await planDeploy(plans, request, context);
+  const stopped = request.plan
+    ? 'PLANNED'
+    : deployPlan.checks.some((c) => c.status === 'failed') && deployPlan.preflight === 'enforce'
+      ? 'BLOCKED'
+      : undefined;
+  if (stopped) {
+    const reason =
+      stopped === 'PLANNED'
+        ? 'plan only: nothing registered or updated'
+        : 'pre-flight failed: nothing registered or updated';
+    return {
+      status: stopped,
+      plan: deployPlan,
+      services: plans.map((p) => ({
+        service: p.service.serviceName!,
+        status: stopped,
+        reason,
+        previousTaskDefinitionArn: p.previousTaskDefinitionArn,
+        taskDefinitionArn: p.previousTaskDefinitionArn,
+        registered: false,
+        controller: p.codeDeploy ? 'CODE_DEPLOY' : 'ECS',
+        changes: p.changes,
+        images: p.images,
+        durationMs: clock.now() - started,
+      })),
+    };
+  }
 
   const registered = new Map<string, Promise<string>>();
   const registerOnce = (definition: TaskDefinitionInput) => {
@@ -365,7 +409,54 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
 
   const status = severity.find((s) => results.some((r) => r.status === s)) ?? 'UNCHANGED';
   if (request.oneOffTask?.when === 'after' && !failedStatuses.has(status)) oneOffTask = await runOneOff();
-  return { status, services: results, oneOffTask };
+  return { status, services: results, oneOffTask, plan: deployPlan };
+}
+
+/**
+ * The plan of every deploy: each service's changes and images, and the pre-flight checks of what the
+ * new definitions need (run for a plan even when pre-flight is off, since a plan shows them).
+ */
+async function planDeploy(
+  plans: Plan[],
+  request: DeployRequest,
+  context: DeployContext,
+): Promise<DeployPlan> {
+  const mode = request.plan && request.preflight === 'off' ? 'warn' : (request.preflight ?? 'warn');
+  const checks =
+    mode === 'off'
+      ? []
+      : await context.logger.group('Pre-flight checks', async () => {
+          const started = Date.now();
+          const found = await preflight(
+            plans.map((p) => ({ service: p.service, definition: p.definition })),
+            context.preflight ?? preflightClients(undefined),
+          );
+          const passed = found.filter((c) => c.status === 'passed').length;
+          context.logger.info(`${passed} of ${found.length} check(s) passed in ${Date.now() - started} ms`);
+          return found;
+        });
+  const deployPlan: DeployPlan = {
+    preflight: mode,
+    checks,
+    services: plans.map((p) =>
+      servicePlan(
+        {
+          service: p.service,
+          live: p.live,
+          target: p.definition,
+          targetArn: p.targetArn,
+          changes: p.changes,
+          desiredCount: request.desiredCount,
+          forceNewDeployment: request.forceNewDeployment,
+        },
+        checks,
+      ),
+    ),
+  };
+  const notes = preflightNotes(deployPlan);
+  for (const line of notes.unchecked) context.logger.warning(line);
+  if (mode === 'warn' && !request.plan) for (const line of notes.failed) context.logger.warning(line);
+  return deployPlan;
 }
 
 /** A rollback is followed as long as the deploy was, and never for less than two minutes. */
@@ -473,6 +564,8 @@ async function planDefinition(
     return {
       service,
       previousTaskDefinitionArn,
+      live: liveInput,
+      definition: targetInput,
       target: undefined,
       targetArn: target.taskDefinition.taskDefinitionArn,
       changes: diffTaskDefinitions(liveInput, targetInput),
@@ -494,6 +587,8 @@ async function planDefinition(
   return {
     service,
     previousTaskDefinitionArn,
+    live: liveInput,
+    definition: target,
     target: changes.length ? target : undefined,
     targetArn: changes.length ? undefined : previousTaskDefinitionArn,
     changes,

@@ -13,3 +13,6 @@ export * from './inputs';
 export * from './preview';
 export * from './one-off';
 export * from './codedeploy';
+export * from './preflight';
+export * from './plan';
+export * from './fargate';

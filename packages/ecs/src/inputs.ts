@@ -36,6 +36,8 @@ export const deployInputs = {
   'open-pull-requests': input.list({ default: [] }),
   'preview-ttl-hours': input.integer({ default: 168, min: 1 }),
   region: input.string(),
+  preflight: input.choice(['enforce', 'warn', 'off'], { default: 'warn' }),
+  plan: input.boolean({ default: false }),
 };
 
 /** Preview mode's request, or undefined when the "preview" input is empty (an ordinary deploy). */
@@ -141,6 +143,8 @@ export function readDeployRequest(source: InputSource): DeployRequest & { region
     timeoutSeconds: i.timeout,
     rollbackOnFailure: i['rollback-on-failure'],
     waitForRollback: i['wait-for-rollback'],
+    preflight: i.preflight,
+    plan: i.plan,
     keepRevisions: i['keep-revisions'],
     maxFailedTasks: i['max-failed-tasks'],
     oneOffTask: i['run-task-command']

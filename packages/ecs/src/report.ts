@@ -3,6 +3,7 @@ import { DeployResult, ServiceResult, errorCodeFor, failedStatuses } from './dep
 import { Diagnosis } from './diagnose';
 import { ServiceDeploymentFacts } from './service-deployments';
 import { oneOffFailure } from './one-off';
+import { appendPlan, preflightFailure } from './plan';
 import { PreviewResult } from './preview';
 import { revisionOf } from './taskdef';
 import { ECS } from './codes';
@@ -16,6 +17,8 @@ const verdictIcons: Record<string, string> = {
   ROLLBACK_FAILED: "🛑 failed, and ECS's rollback failed",
   TIMED_OUT: '⌛ timed out',
   REPLACED: '🔀 replaced by another deployment',
+  PLANNED: '📝 planned (nothing changed)',
+  BLOCKED: '🛑 stopped by pre-flight (nothing registered or updated)',
 };
 
 export function deployOutputs(result: DeployResult): Record<string, string> {
@@ -39,6 +42,9 @@ export function deployOutputs(result: DeployResult): Record<string, string> {
 
 export function deploySummary(result: DeployResult): string {
   const summary = new Summary().heading(`ECS deploy — ${verdictIcons[result.status] ?? result.status}`);
+  if (result.plan) appendPlan(summary, result.plan);
+  if (result.status === 'PLANNED' || result.status === 'BLOCKED') return summary.toMarkdown();
+  summary.heading('Deploy', 3);
   summary.table(
     ['Service', 'Revision', 'Images', 'Duration', 'Verdict'],
     result.services.map((s) => [
@@ -141,6 +147,7 @@ export function serviceDeploymentLine(sd: ServiceDeploymentFacts): string {
 
 /** The error the step fails with: the first failed service, its cause and remedy. */
 export function deployFailure(result: DeployResult): SlipwayError | undefined {
+  if (result.status === 'BLOCKED' && result.plan) return preflightFailure(result.plan);
   const failed = result.services.find((s) => failedStatuses.has(s.status));
   if (!failed) {
     const task = result.oneOffTask;
