@@ -6,6 +6,7 @@ import type {
   EncryptionConfiguration,
   GetAuthorizationTokenRequest,
   GetLifecyclePolicyRequest,
+  ListImagesRequest,
   ImageFailureCode,
   ImageIdentifier,
   ImageTagMutability,
@@ -280,6 +281,21 @@ export function ecrOperations({ store, region, accountId, random, wallNow }: Ecr
         imageDetails: page.items.map((image) => describeImage(repository, image)),
         nextToken: page.nextToken,
       };
+    }),
+
+    ListImages: operation((input: ListImagesRequest) => {
+      const repository = findRepository(input);
+      const tagStatus = input.filter?.tagStatus ?? 'ANY';
+      // One id per tag, and a digest-only id for an untagged image, as ECR lists them.
+      const ids = [...repository.images.values()].flatMap((image) => {
+        const tags = store.tagsOf(repository, image.digest);
+        if (!tags.length) return tagStatus === 'TAGGED' ? [] : [{ imageDigest: image.digest }];
+        return tagStatus === 'UNTAGGED'
+          ? []
+          : tags.map((imageTag) => ({ imageDigest: image.digest, imageTag }));
+      });
+      const page = paginate(ids, input, PAGE, invalid);
+      return { imageIds: page.items, nextToken: page.nextToken };
     }),
 
     GetAuthorizationToken: operation((input: GetAuthorizationTokenRequest) => {

@@ -60,6 +60,9 @@ function validate(input: RegisterTaskDefinitionRequest): asserts input is ValidR
       throw ecsErrors.client('Fargate only supports network mode ‘awsvpc’.');
     if (!input.cpu) throw ecsErrors.client("Fargate requires that 'cpu' be defined at the task level.");
     if (!input.memory) throw ecsErrors.client("Fargate requires that 'memory' be defined at the task level.");
+    if (!fargateOffers(input.cpu, input.memory)) {
+      throw ecsErrors.client('No Fargate configuration exists for given values.');
+    }
   } else if (!input.memory) {
     const unbounded = input.containerDefinitions.find((c) => !c.memory && !c.memoryReservation);
     if (unbounded) {
@@ -68,6 +71,31 @@ function validate(input: RegisterTaskDefinitionRequest): asserts input is ValidR
       );
     }
   }
+}
+
+/**
+ * Fargate's task sizes as its documentation tables them, in GB per vCPU. Kept apart from ecs-deploy's own
+ * table on purpose: an emulator that shared the checker's rule could not catch a mistake in it.
+ */
+const FARGATE_GB: [vcpu: number, gb: number[]][] = [
+  [0.25, [0.5, 1, 2]],
+  [0.5, [1, 2, 3, 4]],
+  [1, [2, 3, 4, 5, 6, 7, 8]],
+  [2, Array.from({ length: 13 }, (_, i) => 4 + i)],
+  [4, Array.from({ length: 23 }, (_, i) => 8 + i)],
+  [8, Array.from({ length: 12 }, (_, i) => 16 + 4 * i)],
+  [16, Array.from({ length: 12 }, (_, i) => 32 + 8 * i)],
+];
+
+/** cpu in units or "N vCPU", memory in MiB or "N GB", as RegisterTaskDefinition takes them. */
+function fargateOffers(cpu: string, memory: string): boolean {
+  const amount = (text: string, unit: RegExp, perUnit: number) => {
+    const match = new RegExp(`^\\s*([\\d.]+)\\s*(${unit.source})?\\s*$`, 'i').exec(text);
+    return match ? (match[2] ? Number(match[1]) : Number(match[1]) / perUnit) : NaN;
+  };
+  const vcpu = amount(cpu, /vcpu/, 1024);
+  const gb = amount(memory, /gb/, 1024);
+  return FARGATE_GB.some(([v, sizes]) => v === vcpu && sizes.includes(gb));
 }
 
 function withContainerDefaults(
