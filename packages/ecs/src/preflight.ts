@@ -155,7 +155,8 @@ export async function preflight(
   );
 }
 
-type Named = PreflightTarget & { name: string };
+/** A target with its service's name. */
+export type Named = PreflightTarget & { name: string };
 
 const containersOf = (t: Named): ContainerDefinition[] => t.definition.containerDefinitions ?? [];
 
@@ -176,7 +177,7 @@ function runsOnFargate(t: Named): boolean {
   );
 }
 
-function checkFargateSize(t: Named): PreflightCheck[] {
+export function checkFargateSize(t: Named): PreflightCheck[] {
   if (!runsOnFargate(t)) return [];
   const { cpu, memory } = t.definition;
   const problem = fargateSizeProblem(cpu, memory);
@@ -194,7 +195,7 @@ function checkFargateSize(t: Named): PreflightCheck[] {
   ];
 }
 
-function checkLoadBalancers(t: Named): PreflightCheck[] {
+export function checkLoadBalancers(t: Named): PreflightCheck[] {
   return (t.service.loadBalancers ?? []).map((lb) => {
     const target = lb.targetGroupArn?.split('/').slice(-2, -1)[0] ?? lb.loadBalancerName ?? 'load balancer';
     const resource = `${target} → ${lb.containerName}:${lb.containerPort}`;

@@ -1,0 +1,303 @@
+/**
+ * Pre-flight through the bundle: each cause the ECS Fargate guide lists (image, secret, execution role,
+ * log group, Fargate size, load balancer target, network) stops an enforced deploy with its code and
+ * nothing registered or updated; a deploy whose checks pass goes on as before; a plan changes nothing.
+ * ECS, ECR and CloudWatch Logs are the sandbox; Secrets Manager, SSM, EC2 and IAM are moto.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateServiceCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  RegisterTaskDefinitionCommandInput,
+} from '@aws-sdk/client-ecs';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { Sandbox, startSandbox } from '@slipway/sandbox';
+import { runAction } from '../helpers/action';
+import { describeService, ecsClient, REGISTRY } from '../helpers/ecs';
+import { MotoServer, startMoto } from '../helpers/moto';
+
+const CLUSTER = 'preflight';
+const region = 'us-east-1';
+const credentials = { accessKeyId: 't', secretAccessKey: 't' };
+
+let sandbox: Sandbox;
+let moto: MotoServer;
+let ecs: ECSClient;
+let workspace: string;
+let secretArn: string;
+let subnet: string;
+let securityGroup: string;
+let digest: string;
+
+const app = (tag: string) => `${REGISTRY}/pf-app:${tag}`;
+
+/** The definition every service starts from: everything it names exists. */
+function definition(family: string, overrides: Partial<RegisterTaskDefinitionCommandInput> = {}) {
+  return {
+    family,
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+    containerDefinitions: [
+      {
+        name: 'app',
+        image: app('v1'),
+        portMappings: [{ containerPort: 8000 }],
+        secrets: [
+          { name: 'DB_PASSWORD', valueFrom: secretArn },
+          { name: 'API_URL', valueFrom: '/pf/api-url' },
+        ],
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/ecs/pf', 'awslogs-region': region, 'awslogs-stream-prefix': 'ecs' },
+        },
+      },
+    ],
+    ...overrides,
+  } as RegisterTaskDefinitionCommandInput;
+}
+
+async function service(name: string, subnets = [subnet]): Promise<string> {
+  const registered = await ecs.send(new RegisterTaskDefinitionCommand(definition(name)));
+  const arn = registered.taskDefinition!.taskDefinitionArn!;
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: CLUSTER,
+      serviceName: name,
+      taskDefinition: arn,
+      desiredCount: 1,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: [securityGroup] } },
+      loadBalancers: [
+        {
+          targetGroupArn: `arn:aws:elasticloadbalancing:${region}:123456789012:targetgroup/${name}/0123456789abcdef`,
+          containerName: 'app',
+          containerPort: 8000,
+        },
+      ],
+    }),
+  );
+  return arn;
+}
+
+const deploy = (inputs: Record<string, string>) =>
+  runAction(
+    'ecs-deploy',
+    { cluster: CLUSTER, timeout: '60', preflight: 'enforce', ...inputs },
+    {
+      endpoint: sandbox.url,
+      cwd: workspace,
+      env: {
+        GITHUB_WORKSPACE: workspace,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url,
+        AWS_ENDPOINT_URL_SSM: moto.url,
+        AWS_ENDPOINT_URL_EC2: moto.url,
+        AWS_ENDPOINT_URL_IAM: moto.url,
+      },
+    },
+  );
+
+async function file(name: string, body: RegisterTaskDefinitionCommandInput): Promise<string> {
+  await writeFile(join(workspace, name), JSON.stringify(body));
+  return name;
+}
+
+const revisions = async (family: string) =>
+  (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? [];
+
+beforeAll(async () => {
+  [sandbox, moto] = await Promise.all([startSandbox({ speed: 100, clusters: [CLUSTER] }), startMoto()]);
+  ecs = ecsClient(sandbox.url);
+  workspace = await mkdtemp(join(tmpdir(), 'slipway-preflight-'));
+  const at = (endpoint: string) => ({ region, credentials, endpoint });
+  const ecr = new ECRClient(at(sandbox.url));
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'pf-app' }));
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${createHash('sha256').update('{}').digest('hex')}`,
+      size: 2,
+    },
+    layers: [],
+  });
+  digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+  for (const tag of ['v1', 'v2']) {
+    await ecr.send(new PutImageCommand({ repositoryName: 'pf-app', imageTag: tag, imageManifest: manifest }));
+  }
+  await new CloudWatchLogsClient(at(sandbox.url)).send(
+    new CreateLogGroupCommand({ logGroupName: '/ecs/pf' }),
+  );
+  const secret = await new SecretsManagerClient(at(moto.url)).send(
+    new CreateSecretCommand({ Name: 'pf-db', SecretString: 'pw' }),
+  );
+  secretArn = secret.ARN!;
+  await new SSMClient(at(moto.url)).send(
+    new PutParameterCommand({ Name: '/pf/api-url', Value: 'https://api', Type: 'String' }),
+  );
+  const ec2 = new EC2Client(at(moto.url));
+  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
+  const vpcId = vpc.Vpc!.VpcId!;
+  subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.1.0/24' }))).Subnet!
+    .SubnetId!;
+  securityGroup = (
+    await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'pf', Description: 'pf' }))
+  ).GroupId!;
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([sandbox?.stop(), moto?.stop()]);
+});
+
+test('checks that pass: the deploy goes on as before, and its summary opens with the plan', async () => {
+  const before = await service('pf-pass');
+  const run = await deploy({ services: 'pf-pass', images: `app=${app('v2')}` });
+  expect(run.errors).toEqual([]);
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs.status).toBe('SUCCEEDED');
+  expect((await describeService(ecs, CLUSTER, 'pf-pass'))?.taskDefinition).toMatch(/pf-pass:2$/);
+  expect(run.outputs['previous-task-definition-arn']).toBe(before);
+  const plan = run.summary.indexOf('### Plan');
+  expect(plan).toBeGreaterThan(0);
+  expect(plan).toBeLessThan(run.summary.indexOf('### Deploy'));
+  expect(run.summary).toContain(`| app | ${app('v2')} | ${digest} |`);
+  expect(run.summary).toContain('`taskDefinition: pf-pass:1 → a new revision of pf-pass`');
+  expect(run.summary).toMatch(/\| `containerDefinitions\[app\]\.image` \| `[^`]+:v1` \| `[^`]+:v2` \|/);
+  for (const kind of ['image', 'secret', 'log-group', 'fargate-size', 'load-balancer', 'network']) {
+    expect(run.summary).toMatch(new RegExp(`\\| pf-pass \\| ${kind} \\|[^\\n]*✅ passed`));
+  }
+  // moto has no IAM policy simulator: the execution role's access cannot be checked, which warns.
+  expect(run.summary).toMatch(/\| secret-access \|[^\n]*⚠️ not checked/);
+  expect(run.stdout).toMatch(/::warning::pre-flight could not check pf-pass\/app: secret-access/);
+});
+
+test('a plan changes nothing and shows the deploy to come', async () => {
+  const before = await service('pf-plan');
+  const run = await deploy({
+    services: 'pf-plan',
+    images: `app=${app('v2')}`,
+    'desired-count': '3',
+    plan: 'true',
+  });
+  expect(run.errors).toEqual([]);
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs.status).toBe('PLANNED');
+  expect(await revisions('pf-plan')).toEqual([before]);
+  const live = await describeService(ecs, CLUSTER, 'pf-plan');
+  expect(live?.taskDefinition).toBe(before);
+  expect(live?.desiredCount).toBe(1);
+  expect(run.summary).toContain('`desiredCount: 1 → 3`');
+  expect(run.summary).toContain(digest);
+  expect(run.summary).not.toContain('### Deploy');
+});
+
+describe('a failed check stops the deploy: its code, and nothing registered or updated', () => {
+  const cases: [string, string, () => Promise<Record<string, string>>, RegExp][] = [
+    ['image', 'SLW-ECS-021', async () => ({ images: `app=${app('v3-missing')}` }), /ECR image not found/],
+    [
+      'secret',
+      'SLW-ECS-022',
+      async () => ({ secrets: `app:DB_PASSWORD=${secretArn.replace(/pf-db-\w+$/, 'pf-gone-AbCdEf')}` }),
+      /Ensure secrets exist in correct region/,
+    ],
+    [
+      'parameter',
+      'SLW-ECS-022',
+      async () => ({ secrets: 'app:API_URL=/pf/not-there' }),
+      /Ensure secrets exist in correct region/,
+    ],
+    [
+      'execution role',
+      'SLW-ECS-023',
+      async () => ({
+        'task-definition': await file(
+          'no-role.json',
+          definition('pf-execution-role', { executionRoleArn: undefined }),
+        ),
+      }),
+      /Verify execution role has secretsmanager:GetSecretValue/,
+    ],
+    [
+      'log group',
+      'SLW-ECS-024',
+      async () => {
+        const body = definition('pf-log-group');
+        body.containerDefinitions![0]!.logConfiguration!.options!['awslogs-group'] = '/ecs/nowhere';
+        return { 'task-definition': await file('log.json', body) };
+      },
+      /Task fails to start/,
+    ],
+    [
+      'fargate size',
+      'SLW-ECS-025',
+      async () => ({
+        'task-definition': await file('size.json', definition('pf-fargate-size', { memory: '4096' })),
+      }),
+      /Resource limits exceeded/,
+    ],
+    [
+      'load balancer',
+      'SLW-ECS-026',
+      async () => {
+        const body = definition('pf-load-balancer');
+        body.containerDefinitions![0]!.portMappings = [{ containerPort: 9000 }];
+        return { 'task-definition': await file('lb.json', body) };
+      },
+      /Health check failures/,
+    ],
+  ];
+
+  test.concurrent.each(cases)('%s → %s', async (label, code, inputs, prevented) => {
+    const name = `pf-${label.replace(/ /g, '-')}`;
+    const before = await service(name);
+    const run = await deploy({ services: name, ...(await inputs()) });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.status).toBe('BLOCKED');
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain(`title=${code}`);
+    expect(run.errors[0]).toMatch(/Nothing was registered or updated/);
+    expect(run.summary).toMatch(prevented);
+    expect(run.summary).toContain(`❌ failed ${code}`);
+    expect(await revisions(name)).toEqual([before]);
+    expect((await describeService(ecs, CLUSTER, name))?.taskDefinition).toBe(before);
+  });
+
+  test('network → SLW-ECS-027 (a subnet the account does not have)', async () => {
+    const before = await service('pf-network', ['subnet-0000000000000dead']);
+    const run = await deploy({ services: 'pf-network', images: `app=${app('v2')}` });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.status).toBe('BLOCKED');
+    expect(run.errors[0]).toContain('title=SLW-ECS-027');
+    expect(run.errors[0]).toContain('subnet-0000000000000dead');
+    expect(await revisions('pf-network')).toEqual([before]);
+  });
+
+  test('warn reports the failed check and deploys anyway', async () => {
+    await service('pf-warn');
+    const run = await deploy({
+      services: 'pf-warn',
+      images: `app=${app('v2')}`,
+      secrets: 'app:API_URL=/pf/not-there',
+      preflight: 'warn',
+    });
+    expect(run.stdout).toMatch(/::warning::SLW-ECS-022 pf-warn\/app: secret \/pf\/not-there/);
+    expect(run.outputs.status).not.toBe('BLOCKED');
+    expect(await revisions('pf-warn')).toHaveLength(2);
+  });
+});
