@@ -40,17 +40,15 @@ import {
 } from '@slipway/tunnel';
 import { Client } from 'pg';
 import { startPostgresPair } from '../tests/helpers/postgres';
+import { Story } from './story';
 
 const REGION = 'us-east-1';
 const CLUSTER = 'deals-production';
 const COMMIT = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
-const started = Date.now();
 
-const logger = consoleLogger((line) => console.log(`  ${line}`));
+const story = new Story();
+const logger = consoleLogger(story.log);
 const inputs = (values: Record<string, string>) => (name: string) => values[name];
-const step = (title: string) =>
-  console.log(`\n=== ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-const show = (summary: string) => console.log(`\n${summary.trim()}\n`);
 
 async function main() {
   process.env.AWS_REGION = REGION;
@@ -65,6 +63,12 @@ async function main() {
   });
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  // Clients a step makes itself (pre-flight checks, reading an image's labels) reach the sandbox too.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: sandbox.url,
+    AWS_ACCESS_KEY_ID: 'demo',
+    AWS_SECRET_ACCESS_KEY: 'demo',
+  });
   const workspace = await mkdtemp(join(tmpdir(), 'slipway-demo-'));
   const aws = {
     region: REGION,
@@ -80,133 +84,163 @@ async function main() {
     console.log(
       `Sandbox AWS at ${sandbox.url} (30× speed); PostgreSQL staging and production; bastion ${bastion.host}:${bastion.port}; app at ${appUrl}`,
     );
+    console.log(
+      'The story: staging built deals/api at commit 1a2b3c4; production gets that image, its migrations, ' +
+        'the deploy, a check that it serves, its prompts; then a broken image is caught and rolled back.',
+    );
     await seed(clients, databases.staging.url, workspace);
 
-    step('1. build-push-ecr: promote the image staging built, by retagging its manifest');
-    const published = await publish(
-      readPublishRequest(
-        inputs({
-          repository: 'deals/api',
-          environment: 'production',
-          'promote-from': `sha-${COMMIT.slice(0, 7)}`,
-          platform: 'linux/amd64',
-        }),
-        workspace,
-      ),
-      {
-        ecr: () => clients.ecr,
-        git: { eventName: 'push', sha: COMMIT, ref: 'refs/heads/main' },
-        secrets: new Secrets(),
-        logger,
+    const published = await story.step(
+      'build-push-ecr: promote the image staging built, by retagging its manifest',
+      async () => {
+        const result = await publish(
+          readPublishRequest(
+            inputs({
+              repository: 'deals/api',
+              environment: 'production',
+              'promote-from': `sha-${COMMIT.slice(0, 7)}`,
+              platform: 'linux/amd64',
+            }),
+            workspace,
+          ),
+          {
+            ecr: () => clients.ecr,
+            git: { eventName: 'push', sha: COMMIT, ref: 'refs/heads/main' },
+            secrets: new Secrets(),
+            logger,
+          },
+        );
+        story.summary(publishSummary(result));
+        story.expect('the image was promoted by retagging, no layer moved', result.result === 'retagged');
+        return result;
       },
     );
-    show(publishSummary(published));
 
-    step('2. run-migrations-via-bastion: SQL migrations through a pinned SSH tunnel');
-    const production = targetFromUrl(databases.production.url);
-    const migrated = await runMigrations(
-      readMigrationRequest(
-        inputs({
-          mode: 'ssh',
-          'ssh-endpoint': `${bastion.host}:${bastion.port}`,
-          'ssh-user': bastion.user,
-          'ssh-private-key': bastion.privateKey,
-          'ssh-host-key': bastion.fingerprint,
-          'db-host': production.host,
-          'db-port': String(production.port),
-          'db-user': production.user,
-          'db-password': production.password,
-          'db-name': production.database,
-          'migrations-dir': 'migrations',
-          region: REGION,
-        }),
-        workspace,
-      ),
-      {
-        ec2: () => new EC2Client(aws),
-        ssm: () => new SSMClient(aws),
-        secretsManager: () => new SecretsManagerClient(aws),
-        instanceConnect: () => new EC2InstanceConnectClient(aws),
-        secrets: new Secrets(),
-        logger,
-        teardown: new Teardown(),
-      },
-    );
-    show(migrationSummary(migrated));
-
-    step('3. ecs-deploy: the promoted image, followed to a verdict');
-    const context = { ecs: clients.ecs, logs: () => clients.logs, logger };
-    const deployed = await deploy(
-      readDeployRequest(
-        inputs({
-          cluster: CLUSTER,
-          services: 'deals-api',
-          images: `api=${published.imageUri}`,
-          timeout: '300',
-        }),
-      ),
-      context,
-    );
-    show(deploySummary(deployed));
-
-    step('4. validate-deploy: ECS state, health and the version the app reports');
-    const report = await validate(
-      readValidateRequest(
-        inputs({
-          cluster: CLUSTER,
-          services: 'deals-api',
-          'task-definition-arn': deployed.services[0]!.taskDefinitionArn,
-          urls: `${appUrl}/health`,
-          'json-expectations': `$.version == ${COMMIT}`,
-          timeout: '30',
-        }),
-      ),
-      {
-        ecs: () => clients.ecs,
-        elb: () => new ElasticLoadBalancingV2Client(aws),
-        logger,
-        secrets: new Secrets(),
-      },
-    );
-    show(validationSummary(report));
-    const invalid = validationFailure(report);
-    if (invalid) throw invalid;
-
-    step('5. sync-prompts: staging → production, the plan first, then the copy');
-    const syncInputs = {
-      'source-url': databases.staging.url,
-      'target-url': databases.production.url,
-      mode: 'overwrite',
-    };
-    for (const extra of [{ 'dry-run': 'true' }, { force: 'true' }] as Record<string, string>[]) {
-      const request = readSyncRequest(inputs({ ...syncInputs, ...extra }), workspace, new Secrets());
-      const { target, options } = await resolveSyncRequest(
-        request,
-        { secretsManager: () => new SecretsManagerClient(aws), ssm: () => new SSMClient(aws) },
-        new Secrets(),
+    await story.step('run-migrations-via-bastion: SQL migrations through a pinned SSH tunnel', async () => {
+      const production = targetFromUrl(databases.production.url);
+      const migrated = await runMigrations(
+        readMigrationRequest(
+          inputs({
+            mode: 'ssh',
+            'ssh-endpoint': `${bastion.host}:${bastion.port}`,
+            'ssh-user': bastion.user,
+            'ssh-private-key': bastion.privateKey,
+            'ssh-host-key': bastion.fingerprint,
+            'db-host': production.host,
+            'db-port': String(production.port),
+            'db-user': production.user,
+            'db-password': production.password,
+            'db-name': production.database,
+            'migrations-dir': 'migrations',
+            region: REGION,
+          }),
+          workspace,
+        ),
+        {
+          ec2: () => new EC2Client(aws),
+          ssm: () => new SSMClient(aws),
+          secretsManager: () => new SecretsManagerClient(aws),
+          instanceConnect: () => new EC2InstanceConnectClient(aws),
+          secrets: new Secrets(),
+          logger,
+          teardown: new Teardown(),
+        },
       );
-      show(syncSummary(await syncPrompts(target, { ...options, logger })));
-    }
+      story.summary(migrationSummary(migrated));
+      story.expect('both migrations were applied through the tunnel', migrated.applied.length === 2);
+    });
 
-    step('6. ecs-deploy: an image that crashes on start');
-    const broken = await deploy(
-      readDeployRequest(
-        inputs({
-          cluster: CLUSTER,
-          services: 'deals-api',
-          images: `api=${published.imageUri.replace(/@.*$/, '')}:sha-9999999-crash`,
-          timeout: '300',
-        }),
-      ),
-      context,
-    );
-    show(deploySummary(broken));
-    const failure = deployFailure(broken);
-    console.log(
-      failure ? `The step fails, as it should: ${failure.describe()}` : 'The broken image was not caught!',
-    );
-    console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-    if (!failure) process.exitCode = 1;
+    const context = { ecs: clients.ecs, logs: () => clients.logs, logger };
+    const deployed = await story.step('ecs-deploy: the promoted image, followed to a verdict', async () => {
+      const result = await deploy(
+        readDeployRequest(
+          inputs({
+            cluster: CLUSTER,
+            services: 'deals-api',
+            images: `api=${published.imageUri}`,
+            timeout: '300',
+          }),
+        ),
+        context,
+      );
+      story.summary(deploySummary(result));
+      story.expect('deals-api rolled out the promoted image', result.status === 'SUCCEEDED');
+      return result;
+    });
+
+    await story.step('validate-deploy: ECS state, health and the version the app reports', async () => {
+      const report = await validate(
+        readValidateRequest(
+          inputs({
+            cluster: CLUSTER,
+            services: 'deals-api',
+            'task-definition-arn': deployed.services[0]!.taskDefinitionArn,
+            urls: `${appUrl}/health`,
+            'json-expectations': `$.version == ${COMMIT}`,
+            timeout: '30',
+          }),
+        ),
+        {
+          ecs: () => clients.ecs,
+          elb: () => new ElasticLoadBalancingV2Client(aws),
+          logger,
+          secrets: new Secrets(),
+        },
+      );
+      story.summary(validationSummary(report));
+      story.expect(
+        `the new revision serves the commit (${report.checks.length} checks passed)`,
+        !validationFailure(report),
+      );
+    });
+
+    await story.step('sync-prompts: staging → production, the plan first, then the copy', async () => {
+      const syncInputs = {
+        'source-url': databases.staging.url,
+        'target-url': databases.production.url,
+        mode: 'overwrite',
+      };
+      const results = [];
+      for (const extra of [{ 'dry-run': 'true' }, { force: 'true' }] as Record<string, string>[]) {
+        const request = readSyncRequest(inputs({ ...syncInputs, ...extra }), workspace, new Secrets());
+        const { target, options } = await resolveSyncRequest(
+          request,
+          { secretsManager: () => new SecretsManagerClient(aws), ssm: () => new SSMClient(aws) },
+          new Secrets(),
+        );
+        const result = await syncPrompts(target, { ...options, logger });
+        story.summary(syncSummary(result));
+        results.push(result);
+      }
+      story.expect(
+        'the plan changed nothing, the forced copy applied it with a snapshot',
+        results[0]?.applied === false && results[1]?.applied === true && results[1].snapshot,
+      );
+    });
+
+    await story.step('ecs-deploy: an image that crashes on start', async () => {
+      const broken = await deploy(
+        readDeployRequest(
+          inputs({
+            cluster: CLUSTER,
+            services: 'deals-api',
+            images: `api=${published.imageUri.replace(/@.*$/, '')}:sha-9999999-crash`,
+            timeout: '300',
+          }),
+        ),
+        context,
+      );
+      story.summary(deploySummary(broken));
+      const failure = deployFailure(broken);
+      // The step's error repeats what the summary shows, log tail and all; its code says enough here.
+      if (failure) story.log(`The step fails with ${failure.code}, as the summary above explains.`);
+      story.expect(
+        'the crashing image was caught, and ECS rolled back to the revision serving before',
+        failure?.code === 'SLW-ECS-011' && broken.status === 'ROLLED_BACK',
+      );
+    });
+
+    if (!story.verdict()) process.exitCode = 1;
   } finally {
     app.close();
     await Promise.allSettled([
@@ -237,11 +271,17 @@ async function seed(clients: { ecs: ECSClient; ecr: ECRClient }, stagingUrl: str
       },
     ],
   });
-  for (const tag of [`sha-${COMMIT.slice(0, 7)}`, 'staging']) {
+  // The image that crashes on start is in the registry too: pre-flight finds it, only running it fails.
+  const crashing = manifest.replace('c'.repeat(64), 'd'.repeat(64));
+  for (const [tag, imageManifest] of [
+    [`sha-${COMMIT.slice(0, 7)}`, manifest],
+    ['staging', manifest],
+    ['sha-9999999-crash', crashing],
+  ]) {
     await clients.ecr.send(
       new PutImageCommand({
         repositoryName: 'deals/api',
-        imageManifest: manifest,
+        imageManifest,
         imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
         imageTag: tag,
       }),
