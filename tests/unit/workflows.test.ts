@@ -263,3 +263,51 @@ describe('a release', () => {
     ).toThrow(/version must look like v1\.2\.3/);
   });
 });
+
+describe('deploy.yml', () => {
+  interface DeployJob {
+    needs?: string | string[];
+    if?: string;
+    environment?: string | { name: string };
+    steps?: { uses?: string; with?: Record<string, string> }[];
+  }
+  const jobs = (parse(readFileSync(join(dir, 'deploy.yml'), 'utf8')) as { jobs: Record<string, DeployJob> })
+    .jobs;
+  const needs = (name: string): string[] => [jobs[name]!.needs ?? []].flat();
+  const upstream = (name: string): Set<string> =>
+    new Set(needs(name).flatMap((need) => [need, ...upstream(need)]));
+
+  test('migrations and prompts never wait on an image build, so changes to them alone run', () => {
+    expect(upstream('migrate').has('image')).toBe(false);
+    expect(jobs.migrate!.if).toContain("needs.select.outputs.migrations == 'true'");
+    expect(jobs.prompts!.if).toContain("needs.select.outputs.prompts == 'true'");
+    // prompts lists image only to stop after a failed build; a skipped one (no service changed) is fine.
+    expect(jobs.prompts!.if).toContain('contains(fromJSON(\'["success", "skipped"]\'), needs.image.result)');
+  });
+
+  test('images are retagged only in jobs inside the environment, after the approval job', () => {
+    for (const [name, job] of Object.entries(jobs)) {
+      for (const step of job.steps ?? []) {
+        if (
+          !step.uses?.startsWith('slipway-dev/slipway/actions/build-push-ecr@') ||
+          !step.with?.['promote-from']
+        )
+          continue;
+        const environment = typeof job.environment === 'object' ? job.environment.name : job.environment;
+        expect({ name, environment }).toEqual({ name, environment: '${{ inputs.environment }}' });
+        expect({ name, afterApproval: upstream(name).has('approval') }).toEqual({
+          name,
+          afterApproval: true,
+        });
+      }
+    }
+    for (const name of ['migrate', 'deploy', 'prompts'])
+      expect({ name, afterApproval: upstream(name).has('approval') }).toEqual({ name, afterApproval: true });
+    expect(jobs.approval!.environment).toBe('${{ inputs.approval-environment }}');
+  });
+
+  test('no job runs on a cancelled run: status checks use !cancelled(), never always()', () => {
+    for (const [name, job] of Object.entries(jobs))
+      expect({ name, always: /always\(\)/.test(job.if ?? '') }).toEqual({ name, always: false });
+  });
+});
