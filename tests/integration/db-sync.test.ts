@@ -96,16 +96,40 @@ test('a dry run leaves no trace, not even the snapshot table', async () => {
   expect(await targetState()).toEqual(before);
 });
 
-test('an applied sync keeps the rows it replaced as a snapshot', async () => {
+test('an applied sync keeps only the rows it changes, as they were, and the keys it adds', async () => {
+  await query(target, "INSERT INTO prompts SELECT 'same ' || i, 'same' FROM generate_series(1, 50) i");
+  await query(source, "INSERT INTO prompts SELECT 'same ' || i, 'same' FROM generate_series(1, 50) i");
   const result = await syncPrompts(target, options());
-  const snapshot = await query<{ row: unknown }>(
+  const snapshot = await query<{ row: unknown; added: boolean }>(
     target,
-    `SELECT row FROM slipway_prompt_snapshots WHERE sync_id = '${result.syncId}' ORDER BY row->>'name'`,
+    `SELECT row, added FROM slipway_prompt_snapshots WHERE sync_id = '${result.syncId}' ORDER BY row->>'name'`,
   );
-  expect(snapshot.map(({ row }) => row)).toEqual([
-    { name: 'a', content: 'old a' },
-    { name: 'z', content: 'old z' },
+  expect(snapshot).toEqual([
+    { row: { name: 'a', content: 'old a' }, added: false },
+    { row: { name: 'b' }, added: true },
+    { row: { name: 'z', content: 'old z' }, added: false },
   ]);
+});
+
+test('a restore of such a snapshot puts the table back exactly, and a no-op sync writes no snapshot', async () => {
+  await query(target, "INSERT INTO prompts SELECT 'same ' || i, 'same' FROM generate_series(1, 50) i");
+  await query(source, "INSERT INTO prompts SELECT 'same ' || i, 'same' FROM generate_series(1, 50) i");
+  const before = await query(target, 'SELECT * FROM prompts ORDER BY name');
+  const synced = await syncPrompts(target, options());
+  expect(synced.snapshot).toBe(true);
+  const again = await syncPrompts(target, options());
+  expect(again).toMatchObject({
+    applied: true,
+    snapshot: false,
+    counts: { added: 0, changed: 0, removed: 0 },
+  });
+  expect(await query(target, 'SELECT sync_id FROM slipway_prompt_syncs')).toEqual([
+    { sync_id: synced.syncId },
+  ]);
+
+  const restored = await syncPrompts(target, options({ source: { kind: 'snapshot', syncId: 'previous' } }));
+  expect(restored.counts).toEqual({ added: 1, changed: 1, removed: 1, unchanged: 50 });
+  expect(await query(target, 'SELECT * FROM prompts ORDER BY name')).toEqual(before);
 });
 
 test('each sync prunes the snapshots of its table beyond keep-snapshots, newest kept', async () => {

@@ -14,3 +14,15 @@ export function quoteIdentifier(name: string, what: string): string {
   // The pattern admits no double quote, so quoting is wrapping (and pg need not be loaded to check input).
   return `"${name}"`;
 }
+
+/** A table name from input, `table` or `schema.table`: its parts, and the whole quoted for SQL. */
+export function parseTableName(name: string): { schema?: string; table: string; quoted: string } {
+  const parts = name.split('.');
+  if (parts.length > 2) quoteIdentifier(name, 'Table');
+  const [schema, table] = parts.length === 2 ? parts : [undefined, parts[0]!];
+  const quoted = [schema, table]
+    .filter((part) => part !== undefined)
+    .map((part) => quoteIdentifier(part!, 'Table'))
+    .join('.');
+  return { schema, table: table!, quoted };
+}

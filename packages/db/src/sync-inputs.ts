@@ -24,6 +24,7 @@ export const syncInputs = {
   environment: input.string(),
   'target-name-pattern': input.string(),
   'keep-snapshots': input.integer({ default: DEFAULT_KEEP_SNAPSHOTS, min: 1 }),
+  'delete-referenced': input.boolean({ default: false }),
   region: input.string(),
 };
 
@@ -76,6 +77,7 @@ export function readSyncRequest(source: InputSource, workspace: string, secrets:
       environment: i.environment,
       targetNamePattern: pattern(i['target-name-pattern']),
       keepSnapshots: i['keep-snapshots'],
+      deleteReferenced: i['delete-referenced'],
     },
     region: i.region,
   };

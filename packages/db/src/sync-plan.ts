@@ -1,16 +1,24 @@
 import type { Client } from 'pg';
 import { escapeIdentifier } from 'pg';
-import { quoteIdentifier } from './identifiers';
+import { parseTableName, quoteIdentifier } from './identifiers';
 
 export type RowKey = Record<string, unknown>;
 
-/** The row-level diff of a sync, by key; `removed` is only ever filled in overwrite mode. */
+/**
+ * The row-level diff of a sync, by key; `removed` is only ever filled in overwrite mode. Each list holds
+ * the first PLAN_LIST_LIMIT keys in key order, so memory stays flat however many rows differ; `counts`
+ * has the totals.
+ */
 export interface SyncPlan {
   added: RowKey[];
   changed: { key: RowKey; columns: string[] }[];
   removed: RowKey[];
   unchanged: number;
+  counts: SyncCounts;
 }
+
+/** What a plan lists of each kind: as many keys as a step's outputs show. */
+export const PLAN_LIST_LIMIT = 1000;
 
 export interface SyncCounts {
   added: number;
@@ -20,17 +28,18 @@ export interface SyncCounts {
 }
 
 export function planCounts(plan: SyncPlan): SyncCounts {
-  return {
-    added: plan.added.length,
-    changed: plan.changed.length,
-    removed: plan.removed.length,
-    unchanged: plan.unchanged,
-  };
+  return plan.counts;
 }
 
-/** Temp tables of the target session, dropped at commit or rollback: the source's rows, and their hashes. */
+/**
+ * Temp tables of the target session, dropped at commit or rollback: the source's rows, their hashes, and
+ * the diff (the key and kind of every row the sync adds, changes or removes).
+ */
 export const STAGING_TABLE = escapeIdentifier('slipway_sync_rows');
 export const HASHES_TABLE = escapeIdentifier('slipway_sync_hashes');
+export const DIFF_TABLE = escapeIdentifier('slipway_sync_diff');
+
+type DiffKind = 'added' | 'changed' | 'removed';
 
 /** The key columns' values as text, one array per key column: how keys travel between servers. */
 export type KeyArrays = string[][];
@@ -56,7 +65,7 @@ export class SyncSql {
     readonly keyNames: string[],
     readonly comparedNames: string[],
   ) {
-    this.table = quoteIdentifier(tableName, 'Table');
+    this.table = parseTableName(tableName).quoted;
     this.keys = keyNames.map((name) => quoteIdentifier(name, 'Key column'));
     this.compared = comparedNames.map((name) => quoteIdentifier(name, 'Column'));
     this.list = [...this.keys, ...this.compared].join(', ');
@@ -90,7 +99,9 @@ export class SyncSql {
     return (
       `CREATE TEMP TABLE ${STAGING_TABLE} ON COMMIT DROP AS SELECT ${this.list} FROM ${this.table} WITH NO DATA; ` +
       `CREATE TEMP TABLE ${HASHES_TABLE} ON COMMIT DROP AS SELECT ${this.keys.join(', ')} FROM ${this.table} WITH NO DATA; ` +
-      `ALTER TABLE ${HASHES_TABLE} ${this.hashNames.map((name) => `ADD COLUMN ${name} bigint NOT NULL`).join(', ')}`
+      `ALTER TABLE ${HASHES_TABLE} ${this.hashNames.map((name) => `ADD COLUMN ${name} bigint NOT NULL`).join(', ')}; ` +
+      `CREATE TEMP TABLE ${DIFF_TABLE} ON COMMIT DROP AS SELECT ${this.keys.join(', ')} FROM ${this.table} WITH NO DATA; ` +
+      `ALTER TABLE ${DIFF_TABLE} ADD COLUMN kind text NOT NULL`
     );
   }
 
@@ -123,10 +134,11 @@ export class SyncSql {
     );
   }
 
-  /** Every key of a table, as the plan lists them, in one JSON array. */
-  keysOf(relation: string): { text: string; values: string[] } {
+  /** A table's row count, and its first keys as the plan lists them, in one JSON array. */
+  firstKeysOf(relation: string): { text: string; values: string[] } {
     return {
-      text: `SELECT coalesce(json_agg(${this.keyObject('r')}), '[]') AS keys FROM ${relation} r`,
+      text: `SELECT (SELECT count(*) FROM ${relation})::int AS rows, coalesce(json_agg(${this.keyObject('r')}), '[]') AS keys
+               FROM (SELECT * FROM ${relation} ORDER BY ${this.keys.join(', ')} LIMIT ${PLAN_LIST_LIMIT}) r`,
       values: this.keyNames,
     };
   }
@@ -135,8 +147,37 @@ export class SyncSql {
     return `md5(count(*)::text || ':' || coalesce(${sum}, 0)::text)`;
   }
 
-  async plan(client: Client, includeRemoved: boolean): Promise<SyncPlan> {
+  /**
+   * Works out the diff into the diff table in one join of the source's hashes with the target's rows,
+   * then reads its counts and the first keys of each kind. `sourceRows` is the hashes table's size.
+   */
+  async plan(client: Client, includeRemoved: boolean, sourceRows: number): Promise<SyncPlan> {
+    const first = this.keys[0]!;
+    const key = this.keys.map((column) => `coalesce(h.${column}, t.${column})`).join(', ');
+    await client.query(
+      `INSERT INTO ${DIFF_TABLE} (${this.keys.join(', ')}, kind)
+       SELECT ${key}, CASE WHEN t.${first} IS NULL THEN 'added' WHEN h.${first} IS NULL THEN 'removed' ELSE 'changed' END
+         FROM ${HASHES_TABLE} h ${includeRemoved ? 'FULL' : 'LEFT'} JOIN ${this.table} t ON ${this.keysMatch('h', 't')}
+        WHERE t.${first} IS NULL OR h.${first} IS NULL OR ${this.storedRowHash('h')} <> ${this.rowHash('t')}`,
+    );
+    const { rows } = await client.query<Record<DiffKind, number>>(
+      `SELECT count(*) FILTER (WHERE kind = 'added')::int AS added, count(*) FILTER (WHERE kind = 'changed')::int AS changed,
+              count(*) FILTER (WHERE kind = 'removed')::int AS removed FROM ${DIFF_TABLE}`,
+    );
+    const counts = { ...rows[0]!, unchanged: sourceRows - rows[0]!.added - rows[0]!.changed };
     const params = this.keyNames;
+    const first1000 = (kind: DiffKind) =>
+      `SELECT d.* FROM ${DIFF_TABLE} d WHERE d.kind = '${kind}' ORDER BY ${this.keys.map((k) => `d.${k}`).join(', ')} LIMIT ${PLAN_LIST_LIMIT}`;
+    // One JSON array per list: far cheaper to ship and parse than a row per key.
+    const list = async <T>(text: string, values: string[] = params): Promise<T[]> =>
+      (
+        await client.query<{ list: T[] }>(
+          `SELECT coalesce(json_agg(item), '[]') AS list FROM (${text}) AS items(item)`,
+          values,
+        )
+      ).rows[0]!.list;
+    const keysOf = (kind: DiffKind) =>
+      counts[kind] ? list<RowKey>(`SELECT ${this.keyObject('d')} FROM (${first1000(kind)}) d`) : [];
     const targetHashes = this.columnHashes('t');
     const changedColumns = this.compared.length
       ? `array_remove(ARRAY[${this.compared
@@ -146,41 +187,36 @@ export class SyncSql {
           })
           .join(', ')}]::text[], NULL)`
       : `'{}'::text[]`;
-    // One JSON array per list: far cheaper to ship and parse than a row per key.
-    const list = async <T>(text: string, values: string[] = params): Promise<T[]> =>
-      (
-        await client.query<{ list: T[] }>(
-          `SELECT coalesce(json_agg(item), '[]') AS list FROM (${text}) AS items(item)`,
-          values,
-        )
-      ).rows[0]!.list;
-    const added = await list<RowKey>(
-      `SELECT ${this.keyObject('h')} FROM ${HASHES_TABLE} h
-        WHERE NOT EXISTS (SELECT 1 FROM ${this.table} t WHERE ${this.keysMatch('h', 't')})`,
-    );
-    const changed = await list<{ key: RowKey; columns: string[] }>(
-      `SELECT json_build_object('key', ${this.keyObject('h')}, 'columns', ${changedColumns})
-         FROM ${HASHES_TABLE} h JOIN ${this.table} t ON ${this.keysMatch('h', 't')}
-        WHERE ${this.storedRowHash('h')} <> ${this.rowHash('t')}`,
-      [...params, ...this.comparedNames],
-    );
-    const { rows: counted } = await client.query<{ matched: number }>(
-      `SELECT count(*)::int AS matched FROM ${HASHES_TABLE} h JOIN ${this.table} t ON ${this.keysMatch('h', 't')}`,
-    );
-    const removed = includeRemoved
-      ? await list<RowKey>(
-          `SELECT ${this.keyObject('t')} FROM ${this.table} t
-            WHERE NOT EXISTS (SELECT 1 FROM ${HASHES_TABLE} h WHERE ${this.keysMatch('h', 't')})`,
-        )
-      : [];
-    return { added, changed, removed, unchanged: counted[0]!.matched - changed.length };
+    return {
+      added: await keysOf('added'),
+      changed: counts.changed
+        ? await list<{ key: RowKey; columns: string[] }>(
+            `SELECT json_build_object('key', ${this.keyObject('h')}, 'columns', ${changedColumns})
+               FROM (${first1000('changed')}) d
+               JOIN ${HASHES_TABLE} h ON ${this.keysMatch('d', 'h')} JOIN ${this.table} t ON ${this.keysMatch('d', 't')}`,
+            [...params, ...this.comparedNames],
+          )
+        : [],
+      removed: await keysOf('removed'),
+      unchanged: counts.unchanged,
+      counts,
+    };
   }
 
   /** The keys, as text, of the source rows the target lacks or differs from. */
   neededKeys(): string {
-    return `SELECT ${this.keys.map((key) => `coalesce(array_agg(h.${key}::text), '{}') AS ${key}`).join(', ')}
-              FROM ${HASHES_TABLE} h LEFT JOIN ${this.table} t ON ${this.keysMatch('h', 't')}
-             WHERE t.${this.keys[0]} IS NULL OR ${this.storedRowHash('h')} <> ${this.rowHash('t')}`;
+    return `SELECT ${this.keys.map((key) => `coalesce(array_agg(d.${key}::text), '{}') AS ${key}`).join(', ')}
+              FROM ${DIFF_TABLE} d WHERE d.kind <> 'removed'`;
+  }
+
+  /** The target's rows of one kind of the diff: `changed` or `removed` ones as they are now. */
+  diffRows(kind: DiffKind, alias = 't'): string {
+    return `SELECT ${alias}.* FROM ${this.table} ${alias} JOIN ${DIFF_TABLE} d ON ${this.keysMatch('d', alias)} WHERE d.kind = '${kind}'`;
+  }
+
+  /** The keys of one kind of the diff. */
+  diffKeys(kind: DiffKind): string {
+    return `SELECT ${this.keys.map((k) => `d.${k}`).join(', ')} FROM ${DIFF_TABLE} d WHERE d.kind = '${kind}'`;
   }
 
   /** Run on the source: the rows with the given keys (one text array parameter per key column), as text. */
@@ -206,7 +242,7 @@ export class SyncSql {
     );
   }
 
-  deleteMissing(): string {
-    return `DELETE FROM ${this.table} t WHERE NOT EXISTS (SELECT 1 FROM ${HASHES_TABLE} h WHERE ${this.keysMatch('h', 't')})`;
+  deleteRemoved(): string {
+    return `DELETE FROM ${this.table} t USING ${DIFF_TABLE} d WHERE d.kind = 'removed' AND ${this.keysMatch('d', 't')}`;
   }
 }

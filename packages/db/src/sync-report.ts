@@ -1,25 +1,29 @@
 import { Cell, Summary } from '@slipway/kit';
-import { RowKey, SyncPlan } from './sync-plan';
+import { PLAN_LIST_LIMIT, RowKey, SyncPlan } from './sync-plan';
 import { SyncResult } from './sync-result';
 
 // A step's outputs share 1 MiB and its summary 1 MiB: long lists are cut, and say so.
-const PLAN_OUTPUT_ITEMS = 1000;
+
 const SUMMARY_ROWS = 200;
 
 /** The plan with each list cut to `limit` entries; `truncated` tells whether any was. */
-export function limitPlan(plan: SyncPlan, limit = PLAN_OUTPUT_ITEMS): SyncPlan & { truncated: boolean } {
+export function limitPlan(
+  plan: SyncPlan,
+  limit = PLAN_LIST_LIMIT,
+): Omit<SyncPlan, 'counts'> & { truncated: boolean } {
+  const { counts } = plan;
   return {
     added: plan.added.slice(0, limit),
     changed: plan.changed.slice(0, limit),
     removed: plan.removed.slice(0, limit),
     unchanged: plan.unchanged,
-    truncated: [plan.added, plan.changed, plan.removed].some((list) => list.length > limit),
+    truncated: Math.max(counts.added, counts.changed, counts.removed) > limit,
   };
 }
 
 export function syncOutputs(result: SyncResult): Record<string, string> {
   return {
-    'sync-id': result.applied ? result.syncId : '',
+    'sync-id': result.snapshot ? result.syncId : '',
     added: String(result.counts.added),
     changed: String(result.counts.changed),
     removed: String(result.counts.removed),
@@ -32,9 +36,11 @@ export function syncOutputs(result: SyncResult): Record<string, string> {
 /** The row-level diff as a table: one line per added, changed or removed row. */
 export function syncSummary(result: SyncResult): string {
   const { plan, counts } = result;
-  const status = result.applied
-    ? `applied; snapshot \`${result.syncId}\` holds the rows before it`
-    : 'not applied: nothing was changed';
+  const status = result.snapshot
+    ? `applied; snapshot \`${result.syncId}\` holds the rows it changed, as they were`
+    : result.applied
+      ? 'nothing to change; no snapshot taken'
+      : 'not applied: nothing was changed';
   const summary = new Summary()
     .heading(`Prompt sync: ${result.table} (${result.mode})`)
     .paragraph(
@@ -46,9 +52,11 @@ export function syncSummary(result: SyncResult): string {
     ...plan.changed.map(({ key, columns }) => [keyText(key), '✏️ changed', columns.join(', ')]),
     ...plan.removed.map((key) => [keyText(key), '➖ removed', '']),
   ];
-  if (!rows.length) summary.paragraph('No row differs.');
-  else summary.table(['Key', 'Change', 'Columns'], rows.slice(0, SUMMARY_ROWS));
-  if (rows.length > SUMMARY_ROWS) summary.paragraph(`… and ${rows.length - SUMMARY_ROWS} more row(s).`);
+  const differing = counts.added + counts.changed + counts.removed;
+  const shown = rows.slice(0, SUMMARY_ROWS);
+  if (!differing) summary.paragraph('No row differs.');
+  else summary.table(['Key', 'Change', 'Columns'], shown);
+  if (differing > shown.length) summary.paragraph(`… and ${differing - shown.length} more row(s).`);
   return summary.toMarkdown();
 }
 

@@ -9,6 +9,8 @@ export interface SyncResult {
   syncId: string;
   /** False for a dry run. */
   applied: boolean;
+  /** A snapshot was taken, under syncId: an applied sync that changed rows. */
+  snapshot: boolean;
   table: string;
   mode: SyncMode;
   /** The target, as host:port/database. */

@@ -1,18 +1,38 @@
 import type { Client } from 'pg';
 import { ConfigurationError } from '@slipway/kit';
 import { DB } from './codes';
+import { parseTableName } from './identifiers';
 
-/** column name → type name (information_schema's udt_name: text, int4, jsonb, …). */
-export type TableColumns = Map<string, string>;
+/**
+ * A column's values come from the database, not from the app: an identity column, a serial column (a
+ * default of nextval), or a generated one (computed from the others).
+ */
+export type Surrogate = 'identity' | 'serial' | 'generated';
 
-/** A table's columns in the session's current schema; empty when the table does not exist. */
+export interface Column {
+  /** information_schema's udt_name: text, int4, jsonb, _text (an array of text), … */
+  type: string;
+  surrogate?: Surrogate;
+}
+
+/** column name → its type and, for database-made values, how they are made. */
+export type TableColumns = Map<string, Column>;
+
+/** A table's columns (`table` or `schema.table`; else in the session's current schema); empty when none. */
 export async function readColumns(client: Client, table: string): Promise<TableColumns> {
-  const { rows } = await client.query<{ column_name: string; udt_name: string }>(
-    `SELECT column_name, udt_name FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-    [table],
+  const { schema, table: name } = parseTableName(table);
+  const { rows } = await client.query<{ column_name: string; udt_name: string; surrogate: Surrogate | null }>(
+    `SELECT column_name, udt_name,
+            CASE WHEN is_identity = 'YES' THEN 'identity'
+                 WHEN is_generated = 'ALWAYS' THEN 'generated'
+                 WHEN column_default LIKE 'nextval(%' THEN 'serial' END AS surrogate
+       FROM information_schema.columns
+      WHERE table_schema = coalesce($2, current_schema()) AND table_name = $1 ORDER BY ordinal_position`,
+    [name, schema ?? null],
   );
-  return new Map(rows.map((row) => [row.column_name, row.udt_name]));
+  return new Map(
+    rows.map((row) => [row.column_name, { type: row.udt_name, surrogate: row.surrogate ?? undefined }]),
+  );
 }
 
 // Values of types in one family survive the text round trip of COPY and compare as text.
@@ -24,6 +44,7 @@ const TYPE_FAMILIES = [
 ];
 
 function family(type: string): string {
+  if (type.startsWith('_')) return `_${family(type.slice(1))}`;
   return TYPE_FAMILIES.find((types) => types.includes(type))?.[0] ?? type;
 }
 
@@ -41,23 +62,48 @@ export function checkSchema({ table, target, source, columns }: SchemaCheck): vo
   if (!target.size) throw mismatch(`Table "${table}" does not exist in the target database.`);
   if (source && !source.size) throw mismatch(`Table "${table}" does not exist in the source database.`);
   for (const column of columns) {
-    const targetType = target.get(column);
-    const sourceType = source?.get(column);
+    const targetColumn = target.get(column);
+    const sourceType = source?.get(column)?.type;
     if (source && !sourceType) {
       throw mismatch(`Column "${column}" of table "${table}" is missing in the source database.`);
     }
-    if (!targetType) {
+    if (!targetColumn) {
       throw mismatch(
         `Column "${column}" of table "${table}" is missing in the target database` +
           (sourceType ? ` (the source has it as ${sourceType}).` : '.'),
       );
     }
-    if (sourceType && family(sourceType) !== family(targetType)) {
+    if (sourceType && family(sourceType) !== family(targetColumn.type)) {
       throw mismatch(
-        `Column "${column}" of table "${table}" is ${sourceType} in the source but ${targetType} in the target.`,
+        `Column "${column}" of table "${table}" is ${sourceType} in the source but ${targetColumn.type} in the target.`,
+      );
+    }
+    if (targetColumn.surrogate === 'generated') {
+      throw mismatch(
+        `Column "${column}" of table "${table}" is generated in the target: the database computes it, so it cannot be copied.`,
       );
     }
   }
+}
+
+/**
+ * The columns compared and copied when none are named: all the source's but the keys and those whose
+ * values the database makes (identity, serial, generated, on either side), so the natural key decides
+ * identity. A restore also puts back identity and serial values, so the rows are again exactly as they
+ * were; generated ones follow from the rest.
+ */
+export function defaultColumns(
+  names: string[],
+  keys: string[],
+  sides: (TableColumns | undefined)[],
+  restore: boolean,
+): string[] {
+  const madeByDatabase = (name: string) =>
+    sides.some((side) => {
+      const surrogate = side?.get(name)?.surrogate;
+      return surrogate && (!restore || surrogate === 'generated');
+    });
+  return names.filter((name) => !keys.includes(name) && !madeByDatabase(name));
 }
 
 function mismatch(message: string): ConfigurationError {

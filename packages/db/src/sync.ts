@@ -10,8 +10,17 @@ import { DbTarget, connect, describeTarget } from './connection';
 import { PromptRow, readPromptFiles } from './prompt-files';
 import { reason } from './reason';
 import { DEFAULT_KEEP_SNAPSHOTS, SyncNeedsForceError, SyncResult } from './sync-result';
-import { HASHES_TABLE, RowKey, STAGING_TABLE, SyncCounts, SyncPlan, SyncSql, planCounts } from './sync-plan';
-import { TableColumns, checkSchema, readColumns } from './sync-schema';
+import {
+  DIFF_TABLE,
+  HASHES_TABLE,
+  RowKey,
+  STAGING_TABLE,
+  SyncCounts,
+  SyncPlan,
+  SyncSql,
+  planCounts,
+} from './sync-plan';
+import { TableColumns, checkSchema, defaultColumns, readColumns } from './sync-schema';
 
 export type SyncSource =
   | { kind: 'database'; database: DbTarget }
@@ -35,6 +44,12 @@ export interface SyncOptions {
   targetNamePattern?: RegExp;
   /** Snapshots of this table kept in the target, newest first; older ones are pruned by each sync. */
   keepSnapshots?: number;
+  /**
+   * Let overwrite remove rows that other tables reference through an ON DELETE CASCADE, SET NULL or SET
+   * DEFAULT foreign key, which then deletes or changes theirs. Rows referenced under NO ACTION or
+   * RESTRICT are never removed.
+   */
+  deleteReferenced?: boolean;
   applicationName?: string;
   logger: Logger;
 }
@@ -70,9 +85,14 @@ export async function syncPrompts(target: DbTarget, options: SyncOptions): Promi
     await sourceClient?.query(SESSION_SETTINGS);
     const targetColumns = await readColumns(client, options.table);
     const sourceColumns = sourceClient ? await readColumns(sourceClient, options.table) : undefined;
+    const names = sourceColumns
+      ? [...sourceColumns.keys()]
+      : source.kind === 'snapshot'
+        ? [...targetColumns.keys()]
+        : [...new Set(files?.flatMap((row) => Object.keys(row)))];
     const compared =
       options.columns ??
-      defaultColumns(source.kind === 'snapshot' ? targetColumns : sourceColumns, files, options.keyColumns);
+      defaultColumns(names, options.keyColumns, [targetColumns, sourceColumns], source.kind === 'snapshot');
     const sql = new SyncSql(options.table, options.keyColumns, compared);
     checkSchema({
       table: options.table,
@@ -83,27 +103,33 @@ export async function syncPrompts(target: DbTarget, options: SyncOptions): Promi
 
     const syncId = randomUUID();
     const sameTypes = [...options.keyColumns, ...compared].every(
-      (column) => !sourceColumns || sourceColumns.get(column) === targetColumns.get(column),
+      (column) => !sourceColumns || sourceColumns.get(column)?.type === targetColumns.get(column)?.type,
     );
     await client.query('BEGIN');
+    // Deferrable constraints (Django's foreign keys are) are checked once all rows are in place.
+    await client.query('SET CONSTRAINTS ALL DEFERRED');
     // One snapshot of the source for everything read from it.
     await sourceClient?.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       await lockTarget(client, options.table, where, logger);
       await client.query(sql.createTemporaryTables());
       const context = { client, sourceClient, sql, sameTypes };
+      const emptyTarget = !(await hasRows(client, sql));
       prepared =
-        source.kind === 'database' && !(await hasRows(client, sql))
+        source.kind === 'database' && emptyTarget
           ? await prepareEmptyTable({ ...context, sourceClient: sourceClient!, database: source.database })
           : await prepareByHashes({ ...context, source, files, targetColumns, mode });
       const { plan } = prepared;
+      const counts = planCounts(plan);
+      const changes = counts.added + counts.changed + counts.removed;
       const result = async (applied: boolean): Promise<SyncResult> => ({
         syncId,
         applied,
+        snapshot: applied && changes > 0,
         table: options.table,
         mode,
         where,
-        counts: planCounts(plan),
+        counts,
         checksum: (await prepared!.expected).checksum,
         plan,
       });
@@ -114,15 +140,25 @@ export async function syncPrompts(target: DbTarget, options: SyncOptions): Promi
         logger.info('Dry run: nothing was changed.');
         return dryRun;
       }
-      if ((plan.changed.length || plan.removed.length) && !options.force) {
+      if ((counts.changed || counts.removed) && !options.force) {
         throw new SyncNeedsForceError(await result(false));
       }
-      await takeSnapshot(client, syncId, options, sql);
-      await prepared.apply();
-      await verify(client, sql, await prepared.expected, prepared.wholeTable, where);
+      if (counts.removed) await refuseReferencedRemovals(client, sql, options, where);
+      // Nothing differs: the plan's join has shown the rows equal, so there is nothing to keep or verify.
+      if (changes) {
+        await takeSnapshot(client, syncId, options, sql, emptyTarget);
+        await prepared.apply();
+        await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+        await verify(client, sql, await prepared.expected, prepared.wholeTable, where);
+      }
+      await advanceSequences(client, sql, targetColumns);
       const applied = await result(true);
       await client.query('COMMIT');
-      logger.info(`Committed sync ${syncId} into ${where}; snapshot ${syncId} holds the rows before it.`);
+      logger.info(
+        changes
+          ? `Committed sync ${syncId} into ${where}; snapshot ${syncId} holds the rows it changed, as they were.`
+          : `Nothing to change in ${where}; no snapshot taken.`,
+      );
       return applied;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -156,16 +192,6 @@ function refuseUnexpectedProduction(target: DbTarget, options: SyncOptions): voi
         'Point "target-url" at the production database, or set "target-name-pattern" to match its name.',
     },
   );
-}
-
-/** All the source's columns but the keys: a table's, or every field any prompt file sets. */
-function defaultColumns(
-  columns: TableColumns | undefined,
-  files: PromptRow[] | undefined,
-  keys: string[],
-): string[] {
-  const names = columns ? [...columns.keys()] : [...new Set(files?.flatMap((row) => Object.keys(row)))];
-  return names.filter((name) => !keys.includes(name));
 }
 
 /**
@@ -242,9 +268,16 @@ async function prepareEmptyTable(
     return summaryOf(sidecar, sql.summary(sql.table));
   })();
   expected.catch(() => undefined);
-  const { rows } = await sourceClient.query<{ keys: RowKey[] }>(sql.keysOf(sql.table));
+  const { rows } = await sourceClient.query<{ rows: number; keys: RowKey[] }>(sql.firstKeysOf(sql.table));
+  const { rows: added, keys } = rows[0]!;
   return {
-    plan: { added: rows[0]!.keys, changed: [], removed: [], unchanged: 0 },
+    plan: {
+      added: keys,
+      changed: [],
+      removed: [],
+      unchanged: 0,
+      counts: { added, changed: 0, removed: 0, unchanged: 0 },
+    },
     expected,
     wholeTable: true,
     apply: () => copyWhole(context, sql.table),
@@ -276,18 +309,20 @@ async function prepareByHashes(
   }
   await client.query(`ANALYZE ${HASHES_TABLE}`);
   const expected = await summaryOf(client, sql.summary(HASHES_TABLE));
-  const plan = await sql.plan(client, context.mode === 'overwrite');
+  const plan = await sql.plan(client, context.mode === 'overwrite', expected.rows);
+  const { counts } = plan;
   return {
     plan,
     expected: Promise.resolve(expected),
     wholeTable: context.mode === 'overwrite',
     apply: async () => {
-      const needed = plan.added.length + plan.changed.length;
+      // Removals first: a row added under another key may reuse a removed row's unique values.
+      if (counts.removed) await client.query(sql.deleteRemoved());
+      const needed = counts.added + counts.changed;
       if (needed) {
         if (sourceClient) await copyNeededRows(context, needed, expected.rows);
         await client.query(sql.upsert());
       }
-      if (plan.removed.length) await client.query(sql.deleteMissing());
     },
     close: async () => undefined,
   };
@@ -304,9 +339,14 @@ async function stageWhole({
   let sent: number;
   if (files) {
     const columns = [...sql.keyNames, ...sql.comparedNames];
-    const json = columns.map((column) => ['json', 'jsonb'].includes(targetColumns.get(column) ?? ''));
+    const types = columns.map((column) => targetColumns.get(column)?.type ?? '');
     const lines = files.map(
-      (row) => columns.map((column, i) => copyField(row[column], json[i]!)).join('\t') + '\n',
+      (row) =>
+        columns
+          .map((column, i) =>
+            copyField(row[column], ['json', 'jsonb'].includes(types[i]!), types[i]!.startsWith('_')),
+          )
+          .join('\t') + '\n',
     );
     await pipeline(
       Readable.from(lines),
@@ -326,10 +366,20 @@ async function stageWhole({
   }
 }
 
-/** COPY's text format: tab-separated, \\N for NULL, backslash escapes; JSON columns get JSON text. */
-function copyField(value: unknown, json: boolean): string {
+/**
+ * COPY's text format: tab-separated, \\N for NULL, backslash escapes; JSON columns get JSON text, array
+ * columns an array literal, dates ISO 8601.
+ */
+function copyField(value: unknown, json: boolean, array = false): string {
   if (value === null || value === undefined) return '\\N';
-  const text = json || typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text =
+    array && Array.isArray(value)
+      ? arrayLiteral(value)
+      : value instanceof Date
+        ? value.toISOString()
+        : json || typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
 }
 
@@ -349,6 +399,22 @@ async function copyNeededRows(context: PrepareContext, needed: number, sourceRow
   );
 }
 
+/** PostgreSQL's array literal: {"a","b"}, NULL for null, nested for nested arrays. */
+function arrayLiteral(values: unknown[]): string {
+  const item = (value: unknown): string => {
+    if (value === null || value === undefined) return 'NULL';
+    if (Array.isArray(value)) return arrayLiteral(value);
+    const text =
+      value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
+    return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  };
+  return `{${values.map(item).join(',')}}`;
+}
+
 async function* fetchByKey(sourceClient: Client, sql: SyncSql, keys: string[][]): AsyncGenerator<string> {
   const total = keys[0]?.length ?? 0;
   for (let from = 0; from < total; from += KEYS_PER_FETCH) {
@@ -361,10 +427,15 @@ async function* fetchByKey(sourceClient: Client, sql: SyncSql, keys: string[][])
   }
 }
 
+/**
+ * Into the staging table, the table as it was before the sync that took the snapshot: a full snapshot's
+ * rows; or, for a snapshot of only the rows a sync changed, the table now with those rows put back as
+ * they were and the rows that sync added left out. Returns the number of rows staged.
+ */
 async function loadSnapshot(client: Client, sql: SyncSql, syncId: string, table: string): Promise<number> {
   await ensureSnapshotTables(client);
-  const { rows } = await client.query<{ sync_id: string; row_count: number }>(
-    `SELECT sync_id, row_count FROM ${SYNCS_TABLE}
+  const { rows } = await client.query<{ sync_id: string; partial: boolean }>(
+    `SELECT sync_id, partial FROM ${SYNCS_TABLE}
       WHERE table_name = $1 AND ($2 = $3 OR sync_id = $2)
       ORDER BY taken_at DESC LIMIT 1`,
     [table, syncId, PREVIOUS_SNAPSHOT],
@@ -379,43 +450,155 @@ async function loadSnapshot(client: Client, sql: SyncSql, syncId: string, table:
       },
     );
   }
-  await client.query(
-    `INSERT INTO ${STAGING_TABLE} (${sql.list})
-     SELECT ${sql.list} FROM ${SNAPSHOTS_TABLE} s, jsonb_populate_record(NULL::${sql.table}, s.row)
-      WHERE s.sync_id = $1`,
+  const entries = `${SNAPSHOTS_TABLE} s, jsonb_populate_record(NULL::${sql.table}, s.row) r WHERE s.sync_id = $1`;
+  const insert = await client.query(
+    `INSERT INTO ${STAGING_TABLE} (${sql.list}) SELECT ${sql.keys
+      .concat(sql.compared)
+      .map((c) => `r.${c}`)
+      .join(', ')} FROM ${entries}`,
     [snapshot.sync_id],
   );
-  return snapshot.row_count;
+  let staged = insert.rowCount ?? 0;
+  if (snapshot.partial) {
+    await client.query(`ANALYZE ${STAGING_TABLE}`);
+    const untouched = await client.query(
+      `INSERT INTO ${STAGING_TABLE} (${sql.list}) SELECT ${sql.list} FROM ${sql.table} t
+        WHERE NOT EXISTS (SELECT 1 FROM ${STAGING_TABLE} st WHERE ${sql.keys.map((k) => `st.${k} = t.${k}`).join(' AND ')})`,
+    );
+    const added = await client.query(
+      `DELETE FROM ${STAGING_TABLE} st USING ${entries} AND s.added AND ${sql.keys.map((k) => `st.${k} = r.${k}`).join(' AND ')}`,
+      [snapshot.sync_id],
+    );
+    staged += (untouched.rowCount ?? 0) - (added.rowCount ?? 0);
+  }
+  return staged;
 }
 
-/** One row per sync; its snapshot is one row per target row, so no table outgrows a single value. */
+/**
+ * One row per sync; its snapshot is one row per target row it changed or removed, as it was, and one
+ * per key it added (`added`), so no table outgrows a single value. A sync into an empty table keeps a
+ * full snapshot with no rows (`partial` false), as snapshots before partial ones were.
+ */
 async function ensureSnapshotTables(client: Client): Promise<void> {
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${SYNCS_TABLE} (
-       sync_id text PRIMARY KEY, table_name text NOT NULL, taken_at timestamptz NOT NULL, row_count int NOT NULL);
+       sync_id text PRIMARY KEY, table_name text NOT NULL, taken_at timestamptz NOT NULL, row_count int NOT NULL,
+       partial boolean NOT NULL DEFAULT false);
      CREATE TABLE IF NOT EXISTS ${SNAPSHOTS_TABLE} (
-       sync_id text NOT NULL REFERENCES ${SYNCS_TABLE} ON DELETE CASCADE, row jsonb NOT NULL);
+       sync_id text NOT NULL REFERENCES ${SYNCS_TABLE} ON DELETE CASCADE, row jsonb NOT NULL,
+       added boolean NOT NULL DEFAULT false);
      CREATE INDEX IF NOT EXISTS slipway_prompt_snapshots_sync_id ON ${SNAPSHOTS_TABLE} (sync_id)`,
   );
+  // Tables made before partial snapshots lack these columns.
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM information_schema.columns
+      WHERE table_schema = current_schema() AND (table_name, column_name) IN (('slipway_prompt_syncs', 'partial'), ('slipway_prompt_snapshots', 'added'))`,
+  );
+  if (rows[0]!.n < 2) {
+    await client.query(
+      `ALTER TABLE ${SYNCS_TABLE} ADD COLUMN IF NOT EXISTS partial boolean NOT NULL DEFAULT false;
+       ALTER TABLE ${SNAPSHOTS_TABLE} ADD COLUMN IF NOT EXISTS added boolean NOT NULL DEFAULT false`,
+    );
+  }
 }
 
-/** The target's whole rows before the change, kept in the same transaction as the change. */
-async function takeSnapshot(client: Client, syncId: string, options: SyncOptions, sql: SyncSql) {
+/** The rows the sync changes or removes as they are now, and the keys it adds, in its transaction. */
+async function takeSnapshot(
+  client: Client,
+  syncId: string,
+  options: SyncOptions,
+  sql: SyncSql,
+  emptyTarget: boolean,
+) {
   await ensureSnapshotTables(client);
   await client.query(
-    `INSERT INTO ${SYNCS_TABLE} (sync_id, table_name, taken_at, row_count)
-     SELECT $1, $2, clock_timestamp(), count(*) FROM ${sql.table}`,
-    [syncId, options.table],
+    `INSERT INTO ${SYNCS_TABLE} (sync_id, table_name, taken_at, row_count, partial)
+     SELECT $1, $2, clock_timestamp(), CASE WHEN $3 THEN count(*) ELSE 0 END, $3 FROM ${DIFF_TABLE}`,
+    [syncId, options.table, !emptyTarget],
   );
-  await client.query(
-    `INSERT INTO ${SNAPSHOTS_TABLE} (sync_id, row) SELECT $1, to_jsonb(t) FROM ${sql.table} t`,
-    [syncId],
-  );
+  if (!emptyTarget) {
+    await client.query(
+      `INSERT INTO ${SNAPSHOTS_TABLE} (sync_id, row, added)
+       SELECT $1, to_jsonb(t), false FROM (${sql.diffRows('changed')} UNION ALL ${sql.diffRows('removed')}) t
+       UNION ALL
+       SELECT $1, to_jsonb(k), true FROM (${sql.diffKeys('added')}) k`,
+      [syncId],
+    );
+  }
   await client.query(
     `DELETE FROM ${SYNCS_TABLE} WHERE table_name = $1 AND sync_id NOT IN (
        SELECT sync_id FROM ${SYNCS_TABLE} WHERE table_name = $1 ORDER BY taken_at DESC LIMIT $2)`,
     [options.table, options.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS],
   );
+}
+
+/**
+ * Overwrite may remove rows only where no other table's foreign key would stop it or follow it: NO ACTION
+ * and RESTRICT would fail the transaction, CASCADE, SET NULL and SET DEFAULT would change the other
+ * table, which only "delete-referenced" allows. Refused with the constraint named, nothing changed.
+ */
+async function refuseReferencedRemovals(client: Client, sql: SyncSql, options: SyncOptions, where: string) {
+  const { rows: constraints } = await client.query<{
+    name: string;
+    child: string;
+    action: string;
+    columns: string[];
+    referenced: string[];
+  }>(
+    `SELECT c.conname AS name, c.conrelid::regclass::text AS child, c.confdeltype AS action,
+            array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i) AS columns,
+            array(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+                    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i) AS referenced
+       FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = $1::regclass ORDER BY c.conname`,
+    [sql.table],
+  );
+  const actions: Record<string, string> = {
+    a: 'NO ACTION',
+    r: 'RESTRICT',
+    c: 'CASCADE',
+    n: 'SET NULL',
+    d: 'SET DEFAULT',
+  };
+  for (const constraint of constraints) {
+    const blocking = constraint.action === 'a' || constraint.action === 'r';
+    if (!blocking && options.deleteReferenced) continue;
+    const list = (names: string[], alias: string) =>
+      names.map((name) => `${alias}.${escapeIdentifier(name)}`).join(', ');
+    const { rows } = await client.query<{ rows: number }>(
+      `SELECT count(*)::int AS rows FROM ${constraint.child} c
+        WHERE (${list(constraint.columns, 'c')}) IN (SELECT ${list(constraint.referenced, 't')} FROM (${sql.diffRows('removed')}) t)`,
+    );
+    const referencing = rows[0]!.rows;
+    if (!referencing) continue;
+    const action = actions[constraint.action] ?? constraint.action;
+    throw new ConfigurationError(
+      DB.SYNC_REFERENCED_ROWS,
+      `Overwrite would remove rows of "${options.table}" in ${where} that ${referencing} row(s) of ${constraint.child} ` +
+        `reference through foreign key "${constraint.name}" (ON DELETE ${action}); nothing was changed.`,
+      {
+        remedy: blocking
+          ? `PostgreSQL refuses to remove rows that ${constraint.child} still references: remove or re-point those rows first, or sync with mode: upsert, which never removes rows.`
+          : `Removing them would ${constraint.action === 'c' ? 'delete' : 'change'} those rows of ${constraint.child} (ON DELETE ${action}): if that is intended, set "delete-referenced: true"; else sync with mode: upsert.`,
+      },
+    );
+  }
+}
+
+/**
+ * Every serial and identity column of the table is advanced past its largest value, so the app's next
+ * insert cannot collide with a row the sync copied; a sequence already beyond it is left alone.
+ */
+async function advanceSequences(client: Client, sql: SyncSql, columns: TableColumns) {
+  for (const [name, column] of columns) {
+    if (column.surrogate !== 'identity' && column.surrogate !== 'serial') continue;
+    await client.query(
+      `SELECT setval(seq, top) FROM (
+         SELECT pg_get_serial_sequence($1, $2)::regclass AS seq, (SELECT max(${escapeIdentifier(name)}) FROM ${sql.table}) AS top) x
+        WHERE seq IS NOT NULL AND top IS NOT NULL AND top >= coalesce(pg_sequence_last_value(seq), top)`,
+      [sql.table, name],
+    );
+  }
 }
 
 async function summaryOf(client: Client, query: string): Promise<Summary> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DB, migrate, naturalCompare, quoteIdentifier, readMigrations } from '@slipway/db';
+import { DB, migrate, naturalCompare, quoteIdentifier, readMigrations, runsInTransaction } from '@slipway/db';
 import { ConfigurationError, memoryLogger } from '@slipway/kit';
 import { freePort } from '../../helpers/ports';
 
@@ -85,7 +85,23 @@ describe('readMigrations', () => {
       name: '2_b.sql',
       sql: 'SELECT 2;',
       checksum: createHash('sha256').update('SELECT 2;').digest('hex'),
+      transaction: true,
     });
+  });
+});
+
+describe('runsInTransaction', () => {
+  test.each([
+    ['SELECT 1;', true],
+    ['-- slipway: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);', false],
+    [
+      '\n-- Why: builds without blocking writes.\n--   Slipway:   NO-TRANSACTION  \r\nCREATE INDEX CONCURRENTLY i ON t (c);',
+      false,
+    ],
+    ['SELECT 1;\n-- slipway: no-transaction', true],
+    ['-- slipway: no-transaction, please\nSELECT 1;', true],
+  ])('%j → %p', (sql, expected) => {
+    expect(runsInTransaction(sql)).toBe(expected);
   });
 });
 

@@ -107,10 +107,12 @@ describe('sync report', () => {
     changed: [{ key: { name: 'x' }, columns: ['content'] }],
     removed: [],
     unchanged: 7,
+    counts: { added: 1500, changed: 1, removed: 0, unchanged: 7 },
   };
   const result = {
     syncId: 'id',
     applied: false,
+    snapshot: false,
     table: 'prompts',
     mode: 'overwrite' as const,
     where: 'db:5432/app',
@@ -124,7 +126,11 @@ describe('sync report', () => {
     expect(outputs.added).toBe('1500');
     expect(JSON.parse(outputs.plan!)).toMatchObject({ truncated: true, unchanged: 7 });
     expect(JSON.parse(outputs.plan!).added).toHaveLength(1000);
-    expect(JSON.parse(syncOutputs({ ...result, plan: { ...plan, added: [] } }).plan!).truncated).toBe(false);
+    expect(
+      JSON.parse(
+        syncOutputs({ ...result, plan: { ...plan, added: [], counts: { ...plan.counts, added: 0 } } }).plan!,
+      ).truncated,
+    ).toBe(false);
   });
 
   test('the summary lists at most 200 rows and counts the rest', () => {

@@ -1,20 +1,24 @@
 import { SyncResult, syncSummary } from '@slipway/db';
 
-const result = (plan: SyncResult['plan']): SyncResult => ({
-  syncId: 'abc',
-  applied: true,
-  table: 'prompts',
-  mode: 'overwrite',
-  where: 'db:5432/app',
-  counts: {
-    added: plan.added.length,
-    changed: plan.changed.length,
-    removed: plan.removed.length,
-    unchanged: plan.unchanged,
-  },
-  checksum: 'c',
-  plan,
-});
+const result = (lists: Omit<SyncResult['plan'], 'counts'>): SyncResult => {
+  const counts = {
+    added: lists.added.length,
+    changed: lists.changed.length,
+    removed: lists.removed.length,
+    unchanged: lists.unchanged,
+  };
+  return {
+    syncId: 'abc',
+    applied: true,
+    snapshot: true,
+    table: 'prompts',
+    mode: 'overwrite',
+    where: 'db:5432/app',
+    counts,
+    checksum: 'c',
+    plan: { ...lists, counts },
+  };
+};
 
 test('rows that differ are listed, and never under "No row differs."', () => {
   const summary = syncSummary(
