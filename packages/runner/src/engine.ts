@@ -694,7 +694,7 @@ async function runJobInstance(
     : values.length
       ? `${job.id.value} (${values.join(', ')})`
       : job.id.value;
-  const title = values.length ? `${id} (${values.join(', ')})` : id;
+  const title = values.length ? `${id} (${named ? name : values.join(', ')})` : id;
   const run = emptyRun(name, contexts.matrix as Record<string, Value>, 'success', permissions);
   const fail = (message: string) => {
     run.errors.push(message);

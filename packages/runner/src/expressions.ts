@@ -1,6 +1,7 @@
 import type { data } from '@actions/expressions';
 import type { FunctionDefinition } from '@actions/expressions/funcs/info';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
+import { parse } from 'yaml';
 import { RunnerError } from './errors';
 import { libraries } from './libraries';
 
@@ -53,7 +54,12 @@ function evaluateData(expression: string, scope: Scope): data.ExpressionData {
 export function evaluateToken(token: TemplateToken | undefined, scope: Scope): Value {
   const { isBasicExpression, isBoolean, isMapping, isNumber, isSequence, isString } = libraries().parser;
   if (token === undefined) return null;
-  if (isBasicExpression(token)) return evaluate(token.expression, scope);
+  if (isBasicExpression(token)) {
+    if (token.blockScalarHeader && token.source && token.originalExpressions?.length) {
+      return blockScalar(token.blockScalarHeader, token.source, token.originalExpressions, scope);
+    }
+    return evaluate(token.expression, scope);
+  }
   if (isString(token)) return token.value;
   if (isNumber(token)) return token.value;
   if (isBoolean(token)) return token.value;
@@ -80,4 +86,40 @@ export function asString(value: Value, where: string): string {
     );
   }
   return String(value);
+}
+
+/**
+ * A block scalar (`|`, `>`) with expressions in it. GitHub's TypeScript parser builds its format() from
+ * the YAML source, indentation included (it serves editors, which want positions); GitHub's runner
+ * substitutes into the block's value. So the block is read as YAML first, then each `${{ }}` replaced.
+ */
+function blockScalar(
+  header: string,
+  source: string,
+  expressions: { expression: string }[],
+  scope: Scope,
+): string {
+  const text = parse(`v: ${header}\n${source.replace(/^(?! )/gm, ' ')}`) as { v: string };
+  let result = '';
+  let rest = text.v;
+  for (const { expression } of expressions) {
+    const start = rest.indexOf('${{');
+    let end = -1;
+    let quoted = false;
+    for (let i = start + 3; i < rest.length; i++) {
+      if (rest[i] === "'") quoted = !quoted;
+      else if (!quoted && rest[i] === '}' && rest[i - 1] === '}') {
+        end = i + 1;
+        break;
+      }
+    }
+    if (start < 0 || end < 0)
+      throw new RunnerError(
+        'expression',
+        `An expression in a block scalar could not be found again: ${expression}`,
+      );
+    result += rest.slice(0, start) + asString(evaluate(expression, scope), `\${{ ${expression} }}`);
+    rest = rest.slice(end);
+  }
+  return result + rest;
 }
