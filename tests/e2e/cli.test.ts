@@ -36,7 +36,7 @@ beforeAll(async () => {
     cwd: join(root, 'packages', 'cli'),
     env: npmEnv,
   });
-  const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
+  const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
   await run('npm', ['install', '--offline', join(dir, filename)], { cwd: dir, env: npmEnv });
   bin = join(dir, 'node_modules', '@slipway', 'cli', 'bin', 'slipway.js');
 }, 120_000);

@@ -80,7 +80,7 @@ export function parseArgs(spec: ActionSpec, argv: string[], env: NodeJS.ProcessE
   }
 
   // Strict now, with every problem above already named: it collects repeats and --no- negations.
-  const { values } = parseArgv({ args: argv, options, strict: true, allowNegative: true } as ParseArgsConfig);
+  const { values } = parseArgv({ args: argv, options, strict: true, allowNegative: true });
 
   const inputs: Record<string, string> = {};
   for (const name of Object.keys(spec.inputs)) {
