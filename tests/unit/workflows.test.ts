@@ -30,6 +30,11 @@ const workflows = [dir, examples].flatMap((folder) =>
     })),
 );
 
+test('no expression picks an empty string with && (it is falsy, so the || side always wins)', () => {
+  for (const { file, content } of workflows)
+    expect({ file, pitfalls: content.match(/&&\s*''\s*\|\|/g) ?? [] }).toEqual({ file, pitfalls: [] });
+});
+
 test('there are workflows to check', () => {
   expect(workflows.map((w) => w.file)).toEqual(
     expect.arrayContaining(['ci.yml', 'check-dist.yml', 'deploy.yml', 'rollback.yml']),
