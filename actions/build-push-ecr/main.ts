@@ -20,7 +20,9 @@ export function run(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const request = readPublishRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd());
+  // Secret inputs are masked before any input is parsed, so no message can show them.
+  const secrets = actionSecrets();
+  const request = readPublishRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd(), secrets);
   const event = workflowEvent();
   const registries: string[] = [];
   const published = await publish(request, {
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
         : undefined,
     },
     sourceUrl: event.repository ? `${event.serverUrl}/${event.repository}` : undefined,
-    secrets: actionSecrets(),
+    secrets,
     logger: actionLogger,
     onLogin: (registry) => {
       registries.push(registry);

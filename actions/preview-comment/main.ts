@@ -1,5 +1,5 @@
 import * as github from '@actions/github';
-import { input, parseInputs } from '@slipway/kit';
+import { ecsName, imageRef, input, parseInputs, pattern, url } from '@slipway/kit';
 import {
   PREVIEW_STATUSES,
   previewCommentBody,
@@ -9,19 +9,24 @@ import {
 } from '@slipway/pipeline';
 import { actionInputs, actionLogger, actionSecrets, runStep, setOutputs } from '../common/runtime';
 
+const token = pattern('a GitHub token (one word, no spaces)', /^[A-Za-z0-9_.-]{1,1024}$/, 'is not a token');
+
 export function run(): Promise<void> {
   return runStep(async () => {
     // Masked before any input is parsed, so no message can ever show it.
-    actionSecrets().register(actionInputs('github-token'));
-    const inputs = parseInputs(actionInputs, {
-      'github-token': input.string({ required: true }),
-      'pull-request': input.string(),
-      service: input.string({ required: true }),
-      status: input.choice(PREVIEW_STATUSES, { required: true }),
-      url: input.string(),
-      image: input.string(),
-      details: input.string(),
-    });
+    const inputs = parseInputs(
+      actionInputs,
+      {
+        'github-token': input.value(token, { required: true, secret: true }),
+        'pull-request': input.string(),
+        service: input.value(ecsName, { required: true }),
+        status: input.choice(PREVIEW_STATUSES, { required: true }),
+        url: input.value(url(['http', 'https'])),
+        image: input.value(imageRef),
+        details: input.string(),
+      },
+      { secrets: actionSecrets() },
+    );
     const { context } = github;
     const { owner, repo } = context.repo;
     const issueNumber = resolvePullRequest(inputs['pull-request'], {
@@ -37,7 +42,7 @@ export function run(): Promise<void> {
       body: previewCommentBody({
         service: inputs.service,
         status: inputs.status,
-        url: inputs.url,
+        url: inputs.url?.href,
         image: inputs.image,
         details: inputs.details,
         runUrl: process.env.GITHUB_RUN_ID

@@ -3,6 +3,7 @@ import {
   MigrationRunError,
   Teardown,
   cleanUpSsmSession,
+  migrationInputs,
   migrationOutputs,
   migrationSummary,
   readMigrationRequest,
@@ -11,6 +12,7 @@ import {
   teardownOnSignals,
   tunnelClients,
 } from '@slipway/tunnel';
+import { maskSecretInputs } from '@slipway/kit';
 import {
   actionInputs,
   actionLogger,
@@ -26,6 +28,9 @@ export function run(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Passwords and keys are masked before any input is parsed, even ones that then fail to parse.
+  const secrets = actionSecrets();
+  maskSecretInputs(actionInputs, migrationInputs, secrets);
   const request = readMigrationRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd());
   const teardown = new Teardown();
   teardownOnSignals(teardown, actionLogger);
@@ -38,7 +43,7 @@ async function main(): Promise<void> {
     await report(
       await runMigrations(request, {
         ...tunnelClients(region),
-        secrets: actionSecrets(),
+        secrets,
         logger: actionLogger,
         teardown,
         ...ssmSessionState(actionState, request.region),

@@ -1,17 +1,18 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { input, parseInputs } from '@slipway/kit';
+import { gitRevision, glob, input, parseInputs } from '@slipway/kit';
 import { changedFiles, parseServices, selectServices, sourceKeys, touches } from '@slipway/pipeline';
 import { actionInputs, actionLogger, runStep, setOutputs, writeSummary } from '../common/runtime';
 
 export function run(): Promise<void> {
   return runStep(async () => {
     const inputs = parseInputs(actionInputs, {
-      services: input.string({ required: true }),
-      base: input.string(),
-      head: input.string(),
-      'migrations-paths': input.list({ lines: true }),
-      'prompts-paths': input.list({ lines: true }),
+      services: input.string({ required: true, multiline: true }),
+      // Revisions are checked before git sees them: "--output=…" must never become an option.
+      base: input.value(gitRevision),
+      head: input.value(gitRevision),
+      'migrations-paths': input.list({ lines: true, item: glob }),
+      'prompts-paths': input.list({ lines: true, item: glob }),
     });
     const services = parseServices(inputs.services);
     const base =

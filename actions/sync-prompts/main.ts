@@ -1,5 +1,6 @@
 import { SyncNeedsForceError, readSyncRequest, syncOutputs, syncSummary } from '@slipway/db';
-import { Teardown, readSyncTunnel, resolveSyncRequest, tunnelClients } from '@slipway/tunnel';
+import { maskSecretInputs } from '@slipway/kit';
+import { Teardown, readSyncTunnel, resolveSyncRequest, tunnelClients, tunnelInputs } from '@slipway/tunnel';
 import {
   actionInputs,
   actionLogger,
@@ -15,6 +16,8 @@ export function run(): Promise<void> {
 
 async function main(): Promise<void> {
   const secrets = actionSecrets();
+  // The bastion's key is masked before any input is parsed (the database URLs are, by readSyncRequest).
+  maskSecretInputs(actionInputs, tunnelInputs, secrets);
   const request = readSyncRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd(), secrets);
   const tunnel = readSyncTunnel(actionInputs);
   const clients = tunnelClients({ region: request.region ?? tunnel.settings?.region });

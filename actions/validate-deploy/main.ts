@@ -18,7 +18,9 @@ import {
 
 export function run(): Promise<void> {
   return runStep(async () => {
-    const request = readValidateRequest(actionInputs);
+    // Header values are masked before any input is parsed.
+    const secrets = actionSecrets();
+    const request = readValidateRequest(actionInputs, secrets);
     const clients = { region: request.region };
     const report = await validate(request, {
       ecs: () => awsClient(ECSClient, clients),
@@ -27,7 +29,7 @@ export function run(): Promise<void> {
         clients,
       ),
       logger: actionLogger,
-      secrets: actionSecrets(),
+      secrets,
     });
     setOutputs(validationOutputs(report));
     await writeSummary(validationSummary(report));

@@ -1,31 +1,71 @@
-import { resolve } from 'node:path';
-import { ConfigurationError, INVALID_INPUT, InputSource, Secrets, input, parseInputs } from '@slipway/kit';
+import {
+  ConfigurationError,
+  Grammar,
+  INVALID_INPUT,
+  InputSource,
+  Secrets,
+  conflict,
+  input,
+  onlyWith,
+  parseInputs,
+  pattern as grammarOf,
+  region,
+  sameRegion,
+  secretId,
+  sqlIdentifier,
+  ssmParameter,
+  url,
+  workspacePath,
+} from '@slipway/kit';
 import { DB } from './codes';
 import { CredentialSources, DbTarget, targetFromUrl } from './connection';
 import type { SyncOptions, SyncSource } from './sync';
 import { DEFAULT_KEEP_SNAPSHOTS } from './sync-result';
 
+const postgresUrl = url(['postgres', 'postgresql']);
+const databaseUrl: Grammar = {
+  expected: 'a postgres://user:password@host:port/database URL',
+  parse: (text) => {
+    postgresUrl.parse(text);
+    return text;
+  },
+};
+
+/** A snapshot an earlier sync took: its sync id (a UUID), or "previous". */
+const snapshotId = grammarOf(
+  "a sync id (a UUID, from an earlier sync's output) or previous",
+  /^(previous|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+  'is not a sync id',
+);
+
 /** sync-prompts' inputs, as action.yml declares them (the action and the CLI parse with this). */
 export const syncInputs = {
-  'source-url': input.string(),
-  'source-secret-id': input.string(),
-  'source-parameters': input.list({ default: [] }),
+  // Masked before any input is parsed: a URL holds the password.
+  'source-url': input.value(databaseUrl, { secret: true }),
+  'source-secret-id': input.value(secretId),
+  'source-parameters': input.list({ default: [], item: ssmParameter, unique: true }),
   'source-dir': input.string(),
-  restore: input.string(),
-  'target-url': input.string(),
-  'target-secret-id': input.string(),
-  'target-parameters': input.list({ default: [] }),
-  table: input.string({ default: 'prompts' }),
-  'key-columns': input.list({ default: ['name'] }),
-  columns: input.list(),
+  restore: input.value(snapshotId),
+  'target-url': input.value(databaseUrl, { secret: true }),
+  'target-secret-id': input.value(secretId),
+  'target-parameters': input.list({ default: [], item: ssmParameter, unique: true }),
+  table: input.value(sqlIdentifier, { default: 'prompts' }),
+  'key-columns': input.list({ default: ['name'], item: sqlIdentifier, unique: true }),
+  columns: input.list({ item: sqlIdentifier, unique: true }),
   mode: input.choice(['overwrite', 'upsert'], { default: 'upsert' }),
   force: input.boolean({ default: false }),
   'dry-run': input.boolean({ default: false }),
-  environment: input.string(),
+  environment: input.value(
+    grammarOf(
+      'an environment name (letters, digits and _ . -)',
+      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
+      'is not an environment name',
+    ),
+  ),
   'target-name-pattern': input.string(),
-  'keep-snapshots': input.integer({ default: DEFAULT_KEEP_SNAPSHOTS, min: 1 }),
+  'keep-snapshots': input.integer({ default: DEFAULT_KEEP_SNAPSHOTS, min: 1, max: 10000 }),
   'delete-referenced': input.boolean({ default: false }),
-  region: input.string(),
+  region: input.value(region),
 };
 
 /** A sync whose databases are still named by URL, secret or parameters, not yet resolved. */
@@ -38,7 +78,28 @@ export interface SyncRequest {
 
 /** Parses the inputs; connection URLs are registered as secrets before anything could print them. */
 export function readSyncRequest(source: InputSource, workspace: string, secrets: Secrets): SyncRequest {
-  const i = parseInputs(source, syncInputs);
+  const i = parseInputs(source, syncInputs, { secrets });
+  sameRegion(
+    source,
+    (['source-secret-id', 'target-secret-id', 'source-parameters', 'target-parameters'] as const).flatMap(
+      (name) => [i[name]].flat().map((value): [string, string | undefined] => [name, value]),
+    ),
+  );
+  onlyWith(
+    source,
+    syncInputs,
+    ['target-name-pattern'],
+    'environment: production',
+    i.environment === 'production',
+    'only a production sync checks the target name',
+  );
+  const overlap = i.columns?.find((column) => i['key-columns'].includes(column));
+  if (overlap) {
+    throw conflict(
+      `Inputs "columns" and "key-columns" both name "${overlap}": key columns identify a row and are never copied over.`,
+      'Drop it from "columns".',
+    );
+  }
   const database = (side: 'source' | 'target'): CredentialSources | undefined => {
     const url = i[`${side}-url`];
     const secretId = i[`${side}-secret-id`];
@@ -105,7 +166,7 @@ function syncSource(
     );
   }
   if (database) return { kind: 'database', database };
-  if (dir) return { kind: 'files', dir: resolve(workspace, dir) };
+  if (dir) return { kind: 'files', dir: workspacePath('source-dir', dir, workspace, 'directory') };
   return { kind: 'snapshot', syncId: restore! };
 }
 

@@ -1,8 +1,24 @@
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigurationError, INVALID_INPUT, InputSource, input, parseInputs } from '@slipway/kit';
+import { join, resolve } from 'node:path';
+import {
+  ConfigurationError,
+  Grammar,
+  InputSource,
+  Secrets,
+  accountId,
+  ecrRepositoryName,
+  endpoint,
+  imageTag,
+  input,
+  kmsKey,
+  onlyWith,
+  parseInputs,
+  pathInside,
+  pattern,
+  region,
+} from '@slipway/kit';
 import { ECR } from './codes';
-import { PublishRequest, ecrTarget } from './publish';
+import { PublishRequest, ecrTarget, parseSource } from './publish';
 import { explicitTags } from './tags';
 
 export const PLATFORMS = [
@@ -17,43 +33,73 @@ export const PLATFORMS = [
   'linux/riscv64',
 ] as const;
 
-/** build-push-ecr's inputs, as action.yml declares them; the action and the CLI both parse with this. */
-export const publishInputs = {
-  repository: input.string({ required: true }),
-  environment: input.choice(['dev', 'staging', 'production']),
-  'tag-mutability': input.choice(['MUTABLE', 'IMMUTABLE']),
-  tags: input.list({ default: [] }),
-  context: input.string({ default: '.' }),
-  dockerfile: input.string(),
-  platform: input.list({ default: ['linux/amd64'] }),
-  'build-args': input.pairs({ default: [], what: 'NAME=value' }),
-  'build-secrets': input.pairs({ default: [], what: 'id=value' }),
-  target: input.string(),
-  labels: input.pairs({ default: [], what: 'key=value' }),
-  cache: input.boolean({ default: true }),
-  'promote-from': input.string(),
-  registry: input.string(),
-  'registry-id': input.string(),
-  'keep-images': input.integer({ min: 1 }),
-  'kms-key': input.string(),
-  region: input.string(),
+const argName = pattern(
+  'a build argument name (letters, digits and _)',
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  'is not a name',
+);
+const secretName = pattern(
+  'a secret id (letters, digits and _ . -)',
+  /^[A-Za-z0-9_.-]{1,255}$/,
+  'is not a secret id',
+);
+const labelKey = pattern(
+  'a label key (no spaces, no "=")',
+  /^[A-Za-z0-9][A-Za-z0-9_./-]*$/,
+  'is not a label key',
+);
+const stageName = pattern(
+  'a Dockerfile stage name (a letter, then letters, digits and _ . -)',
+  /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/,
+  'is not a stage name',
+);
+
+/** A tag or digest in this repository, or repository:tag / repository@sha256:… in this registry. */
+const promoteSource: Grammar = {
+  expected: 'a tag, sha256:<64 hex>, repository:tag or repository@sha256:<64 hex>',
+  parse: (text) => {
+    const { repository, reference } = parseSource(text, 'same-repository');
+    if (repository !== 'same-repository') ecrRepositoryName.parse(repository);
+    if (reference.startsWith('sha256:')) {
+      if (!/^sha256:[a-f0-9]{64}$/.test(reference))
+        throw new Error('has a digest that is not sha256:<64 hex>');
+    } else imageTag.parse(reference);
+    return text;
+  },
 };
 
-const REPOSITORY = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const BUILD_ONLY = ['context', 'dockerfile', 'platform', 'build-args', 'build-secrets', 'target', 'labels'];
+
+/** build-push-ecr's inputs, as action.yml declares them; the action and the CLI both parse with this. */
+export const publishInputs = {
+  repository: input.value(ecrRepositoryName, { required: true }),
+  environment: input.choice(['dev', 'staging', 'production']),
+  'tag-mutability': input.choice(['MUTABLE', 'IMMUTABLE']),
+  tags: input.list({ default: [], unique: true }),
+  context: input.string({ default: '.' }),
+  dockerfile: input.string(),
+  platform: input.list({ default: ['linux/amd64'], unique: true }),
+  'build-args': input.pairs({ default: [], what: 'NAME=value', key: argName }),
+  // Masked line by line before parsing: a line without "=" is still a secret.
+  'build-secrets': input.pairs({ default: [], what: 'id=value', key: secretName, secret: true }),
+  target: input.value(stageName),
+  labels: input.pairs({ default: [], what: 'key=value', key: labelKey }),
+  cache: input.boolean({ default: true }),
+  'promote-from': input.value(promoteSource),
+  registry: input.value(endpoint),
+  'registry-id': input.value(accountId),
+  'keep-images': input.integer({ min: 1, max: 10000 }),
+  'kms-key': input.value(kmsKey),
+  region: input.value(region),
+};
 
 /** Parses and checks everything before any registry is touched: bad input changes nothing. */
-export function readPublishRequest(source: InputSource, workspace: string): PublishRequest {
-  const i = parseInputs(source, publishInputs);
-  if (!REPOSITORY.test(i.repository) || /\.amazonaws\.com/.test(i.repository)) {
-    throw new ConfigurationError(
-      ECR.INVALID_REPOSITORY_NAME,
-      `Input "repository": "${i.repository}" is not a valid repository name.`,
-      {
-        remedy:
-          'Use 2–256 lowercase letters, digits and . _ - /, e.g. "team/deals-api" (not a URI: the registry comes from the account or "registry").',
-      },
-    );
-  }
+export function readPublishRequest(
+  source: InputSource,
+  workspace: string,
+  secrets?: Secrets,
+): PublishRequest {
+  const i = parseInputs(source, publishInputs, { secrets });
   const badPlatform = i.platform.find((p) => !(PLATFORMS as readonly string[]).includes(p));
   if (badPlatform) {
     throw new ConfigurationError(
@@ -65,15 +111,16 @@ export function readPublishRequest(source: InputSource, workspace: string): Publ
     );
   }
   const registryId = i['registry-id'];
-  if (registryId && !/^\d{12}$/.test(registryId)) {
-    throw new ConfigurationError(
-      INVALID_INPUT,
-      `Input "registry-id" is not an AWS account id: got "${registryId}".`,
-      {
-        remedy: 'Expected 12 digits, the account that owns the registry.',
-      },
-    );
-  }
+  // A promotion builds nothing: build inputs would be silently ignored.
+  onlyWith(
+    source,
+    publishInputs,
+    BUILD_ONLY,
+    'promote-from',
+    !i['promote-from'],
+    'a promotion retags an image and builds nothing',
+    'with "promote-from"',
+  );
   const requested = explicitTags(i.tags);
   const context = resolve(workspace, i.context);
   const dockerfile = i.dockerfile ? resolve(workspace, i.dockerfile) : join(context, 'Dockerfile');
@@ -82,8 +129,7 @@ export function readPublishRequest(source: InputSource, workspace: string): Publ
       ['context', context],
       ['dockerfile', dockerfile],
     ] as const) {
-      const outside = relative(workspace, path);
-      if (outside.startsWith('..') || isAbsolute(outside)) {
+      if (!isInside(workspace, path)) {
         throw new ConfigurationError(
           ECR.CONTEXT_OUTSIDE_WORKSPACE,
           `Input "${name}": ${path} is outside the workspace ${workspace}.`,
@@ -130,7 +176,7 @@ export function readPublishRequest(source: InputSource, workspace: string): Publ
     },
     cache: i.cache,
     promoteFrom: i['promote-from'],
-    registry: i.registry,
+    registry: source('registry')?.trim() || undefined,
     registryId,
     keepImages: i['keep-images'],
     kmsKey: i['kms-key'],
@@ -139,4 +185,13 @@ export function readPublishRequest(source: InputSource, workspace: string): Publ
   // publish resolves the target again; checking here fails a contradiction before any registry call.
   ecrTarget(request);
   return request;
+}
+
+function isInside(workspace: string, path: string): boolean {
+  try {
+    pathInside(workspace).parse(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

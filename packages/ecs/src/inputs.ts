@@ -1,49 +1,116 @@
-import { ConfigurationError, INVALID_INPUT, InputSource, input, parseInputs } from '@slipway/kit';
+import {
+  ConfigurationError,
+  Grammar,
+  INVALID_INPUT,
+  InputSource,
+  ecsCluster,
+  ecsName,
+  ecsService,
+  hostname,
+  imageRef,
+  input,
+  listenerArn,
+  onlyWith,
+  parseInputs,
+  pattern,
+  region,
+  sameRegion,
+  secretArn,
+  ssmParameter,
+  workspacePath,
+} from '@slipway/kit';
 import { ECS } from './codes';
 import { DeployRequest } from './deploy';
 import { PreviewRequest } from './preview';
 import { parseTaskDefinitionRef } from './taskdef';
 
+/** A container's env or secret name: NAME, or container:NAME for one container. */
+const envName = pattern(
+  'NAME or container:NAME (NAME: letters, digits and _, not starting with a digit)',
+  /^(?:[A-Za-z0-9_-]{1,255}:)?[A-Za-z_][A-Za-z0-9_]*$/,
+  'is not an environment variable name',
+);
+
+/** What ECS takes as a secret's valueFrom: a Secrets Manager or Parameter Store ARN, or a parameter name. */
+const secretRef: Grammar = {
+  expected: 'a Secrets Manager secret ARN, a Parameter Store parameter ARN, or a parameter name',
+  parse: (text) => {
+    if (text.startsWith('arn:') && text.split(':')[2] === 'secretsmanager') return secretArn.parse(text);
+    return ssmParameter.parse(text);
+  },
+};
+
+const codeDeployName = pattern(
+  '1–100 letters, digits and _ . + @ = , -',
+  /^[A-Za-z0-9_.+@=,-]{1,100}$/,
+  'is not a CodeDeploy name',
+);
+
 /** ecs-deploy's inputs, as action.yml declares them; the action and the CLI both parse with this. */
 export const deployInputs = {
-  cluster: input.string({ required: true }),
-  services: input.list({ required: true }),
-  images: input.pairs({ default: [], what: 'container=image' }),
+  cluster: input.value(ecsCluster, { required: true }),
+  services: input.list({ required: true, item: ecsService, unique: true }),
+  images: input.pairs({ default: [], what: 'container=image', key: ecsName, value: imageRef }),
   'task-definition': input.string(),
   'task-definition-arn': input.string(),
-  env: input.pairs({ default: [], what: '[container:]NAME=value' }),
-  secrets: input.pairs({ default: [], what: '[container:]NAME=secret-or-parameter-arn' }),
-  'desired-count': input.integer({ min: 0 }),
+  env: input.pairs({ default: [], what: '[container:]NAME=value', key: envName }),
+  secrets: input.pairs({
+    default: [],
+    what: '[container:]NAME=secret-or-parameter-arn',
+    key: envName,
+    value: secretRef,
+  }),
+  'desired-count': input.integer({ min: 0, max: 5000 }),
   'force-new-deployment': input.boolean({ default: false }),
   wait: input.boolean({ default: true }),
-  timeout: input.integer({ default: 900, min: 1 }),
+  timeout: input.integer({ default: 900, min: 1, max: 86400 }),
   'rollback-on-failure': input.boolean({ default: true }),
   'wait-for-rollback': input.boolean({ default: true }),
-  'keep-revisions': input.integer({ min: 1 }),
-  'max-failed-tasks': input.integer({ min: 1 }),
-  'run-task-command': input.string(),
-  'run-task-container': input.string(),
+  'allow-older': input.boolean({ default: false }),
+  'keep-revisions': input.integer({ min: 1, max: 1000000 }),
+  'max-failed-tasks': input.integer({ min: 1, max: 100000 }),
+  'run-task-command': input.string({ multiline: true }),
+  'run-task-container': input.value(ecsName),
   'run-task-when': input.choice(['before', 'after'], { default: 'before' }),
-  'run-task-timeout': input.integer({ default: 600, min: 1 }),
-  'codedeploy-application': input.string(),
-  'codedeploy-deployment-group': input.string(),
+  'run-task-timeout': input.integer({ default: 600, min: 1, max: 86400 }),
+  'codedeploy-application': input.value(codeDeployName),
+  'codedeploy-deployment-group': input.value(codeDeployName),
   'codedeploy-appspec': input.string(),
   preview: input.choice(['deploy', 'delete', 'sweep']),
-  'pull-request': input.integer({ min: 1 }),
-  'preview-domain': input.string(),
-  'listener-arn': input.string(),
-  'preview-desired-count': input.integer({ default: 1, min: 0 }),
+  'pull-request': input.integer({ min: 1, max: 2147483647 }),
+  'preview-domain': input.value(hostname),
+  'listener-arn': input.value(listenerArn),
+  'preview-desired-count': input.integer({ default: 1, min: 0, max: 5000 }),
   'open-pull-requests': input.list({ default: [] }),
-  'preview-ttl-hours': input.integer({ default: 168, min: 1 }),
-  region: input.string(),
+  'preview-ttl-hours': input.integer({ default: 168, min: 1, max: 87600 }),
+  region: input.value(region),
   preflight: input.choice(['enforce', 'warn', 'off'], { default: 'warn' }),
   plan: input.boolean({ default: false }),
 };
 
 /** Preview mode's request, or undefined when the "preview" input is empty (an ordinary deploy). */
-export function readPreviewRequest(source: InputSource): (PreviewRequest & { region?: string }) | undefined {
+export function readPreviewRequest(
+  source: InputSource,
+  workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
+): (PreviewRequest & { region?: string }) | undefined {
   const i = parseInputs(source, deployInputs);
+  onlyWith(
+    source,
+    deployInputs,
+    PREVIEW_ONLY,
+    'preview',
+    Boolean(i.preview),
+    'it configures preview environments',
+  );
   if (!i.preview) return undefined;
+  onlyWith(
+    source,
+    deployInputs,
+    ['open-pull-requests', 'preview-ttl-hours'],
+    'preview',
+    i.preview === 'sweep',
+    'only "preview: sweep" reads it',
+  );
   const misconfigured = (message: string, remedy: string) =>
     new ConfigurationError(ECS.PREVIEW_MISCONFIGURED, message, { remedy });
   if (i.services.length !== 1) {
@@ -83,14 +150,59 @@ export function readPreviewRequest(source: InputSource): (PreviewRequest & { reg
     desiredCount: i['preview-desired-count'],
     openPullRequests,
     ttlHours: i['preview-ttl-hours'],
-    deploy: i.preview === 'deploy' ? readDeployRequest(source) : undefined,
+    deploy: i.preview === 'deploy' ? readDeployRequest(source, workspace) : undefined,
     region: i.region,
   };
 }
 
-export function readDeployRequest(source: InputSource): DeployRequest & { region?: string } {
+const PREVIEW_ONLY = [
+  'pull-request',
+  'preview-domain',
+  'listener-arn',
+  'preview-desired-count',
+  'open-pull-requests',
+  'preview-ttl-hours',
+];
+
+export function readDeployRequest(
+  source: InputSource,
+  workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
+): DeployRequest & { region?: string } {
   const i = parseInputs(source, deployInputs);
-  const file = i['task-definition'];
+  onlyWith(
+    source,
+    deployInputs,
+    PREVIEW_ONLY,
+    'preview',
+    Boolean(i.preview),
+    'it configures preview environments',
+  );
+  onlyWith(
+    source,
+    deployInputs,
+    ['run-task-container', 'run-task-when', 'run-task-timeout'],
+    'run-task-command',
+    Boolean(i['run-task-command']),
+    'it configures the one-off task',
+  );
+  sameRegion(source, [
+    ['cluster', i.cluster],
+    ...i.services.map((service): [string, string] => ['services', service]),
+    ['task-definition-arn', i['task-definition-arn']],
+    ['listener-arn', i['listener-arn']],
+  ]);
+  const file =
+    i['task-definition'] &&
+    workspacePath(
+      'task-definition',
+      i['task-definition'],
+      workspace,
+      'file',
+      ECS.UNREADABLE_TASK_DEFINITION_FILE,
+    );
+  const appSpec =
+    i['codedeploy-appspec'] &&
+    workspacePath('codedeploy-appspec', i['codedeploy-appspec'], workspace, 'file', ECS.INVALID_APPSPEC);
   const revision = i['task-definition-arn'];
   if (file && revision) {
     throw new ConfigurationError(
@@ -143,6 +255,7 @@ export function readDeployRequest(source: InputSource): DeployRequest & { region
     timeoutSeconds: i.timeout,
     rollbackOnFailure: i['rollback-on-failure'],
     waitForRollback: i['wait-for-rollback'],
+    allowOlder: i['allow-older'],
     preflight: i.preflight,
     plan: i.plan,
     keepRevisions: i['keep-revisions'],
@@ -158,7 +271,7 @@ export function readDeployRequest(source: InputSource): DeployRequest & { region
     codeDeploy: {
       application: i['codedeploy-application'],
       deploymentGroup: i['codedeploy-deployment-group'],
-      appSpecPath: i['codedeploy-appspec'],
+      appSpecPath: appSpec,
     },
     region: i.region,
   };

@@ -33,7 +33,10 @@ const CLIENT_PREFIXES: Record<string, string> = {
 };
 
 /** The IAM action of an SDK call, e.g. ECSClient + UpdateServiceCommand → ecs:UpdateService. */
-export function iamAction(clientName: string | undefined, commandName: string | undefined): string | undefined {
+export function iamAction(
+  clientName: string | undefined,
+  commandName: string | undefined,
+): string | undefined {
   const prefix = clientName && CLIENT_PREFIXES[clientName];
   if (!prefix || !commandName) return undefined;
   return `${prefix}:${commandName.replace(/Command$/, '')}`;
@@ -69,7 +72,12 @@ function policyFile(): string {
     : 'docs/iam/ (the policy of the action run)';
 }
 
-const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException']);
+const DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedException',
+]);
 const CREDENTIALS = new Set([
   'ExpiredToken',
   'ExpiredTokenException',
@@ -109,37 +117,63 @@ export function awsFailure(thrown: unknown): SlipwayError | undefined {
       },
     );
   }
-  if (/valid region|region .*(not|in)valid|unknown region|could not resolve region/i.test(message) || name === 'InvalidRegion') {
-    return new SlipwayError(AWS_UNKNOWN_REGION, `AWS does not know the region asked for${action ? ` (${action})` : ''}.`, {
-      ...options,
-      remedy: 'Set "region" (or AWS_REGION) to a region your account uses, e.g. us-east-1.',
-    });
+  if (
+    /valid region|region .*(not|in)valid|unknown region|could not resolve region/i.test(message) ||
+    name === 'InvalidRegion'
+  ) {
+    return new SlipwayError(
+      AWS_UNKNOWN_REGION,
+      `AWS does not know the region asked for${action ? ` (${action})` : ''}.`,
+      {
+        ...options,
+        remedy: 'Set "region" (or AWS_REGION) to a region your account uses, e.g. us-east-1.',
+      },
+    );
   }
   if (e.code === 'ENOTFOUND' && /amazonaws\.com/.test(`${e.hostname ?? ''} ${message}`)) {
-    return new SlipwayError(AWS_UNKNOWN_REGION, `There is no AWS endpoint ${e.hostname ?? 'for the region given'}.`, {
-      ...options,
-      remedy: 'Check "region" (or AWS_REGION): the service may not be offered there, or the region is misspelled.',
-    });
+    return new SlipwayError(
+      AWS_UNKNOWN_REGION,
+      `There is no AWS endpoint ${e.hostname ?? 'for the region given'}.`,
+      {
+        ...options,
+        remedy:
+          'Check "region" (or AWS_REGION): the service may not be offered there, or the region is misspelled.',
+      },
+    );
   }
-  if (CREDENTIALS.has(name) || /security token.*(expired|invalid)|could not load credentials/i.test(message)) {
-    return new SlipwayError(AWS_CREDENTIALS, `AWS did not accept the credentials${action ? ` for ${action}` : ''}: ${name}.`, {
-      ...options,
-      remedy:
-        'Run aws-actions/configure-aws-credentials (OIDC) earlier in the job, and keep role-duration-seconds longer than the job; expired or missing credentials cannot call AWS.',
-    });
+  if (
+    CREDENTIALS.has(name) ||
+    /security token.*(expired|invalid)|could not load credentials/i.test(message)
+  ) {
+    return new SlipwayError(
+      AWS_CREDENTIALS,
+      `AWS did not accept the credentials${action ? ` for ${action}` : ''}: ${name}.`,
+      {
+        ...options,
+        remedy:
+          'Run aws-actions/configure-aws-credentials (OIDC) earlier in the job, and keep role-duration-seconds longer than the job; expired or missing credentials cannot call AWS.',
+      },
+    );
   }
   if (THROTTLING.has(name) || e.$retryable?.throttling || status === 429) {
     return new SlipwayError(
       AWS_THROTTLED,
       `AWS kept throttling ${action ?? 'a call'}${e.$metadata?.attempts ? ` after ${e.$metadata.attempts} attempts` : ''}.`,
-      { ...options, remedy: 'Other jobs share the account\'s API rate: retry later, or run fewer deploys at once.' },
+      {
+        ...options,
+        remedy: "Other jobs share the account's API rate: retry later, or run fewer deploys at once.",
+      },
     );
   }
   if (/NotFound/.test(name) || name === 'ResourceNotFoundException' || name === 'NoSuchEntity') {
-    return new SlipwayError(AWS_NOT_FOUND, `${action ?? 'An AWS call'} found nothing by the name given: ${message}`.slice(0, 300), {
-      ...options,
-      remedy: 'Check the input that names it (and "region": resources live in one region and account).',
-    });
+    return new SlipwayError(
+      AWS_NOT_FOUND,
+      `${action ?? 'An AWS call'} found nothing by the name given: ${message}`.slice(0, 300),
+      {
+        ...options,
+        remedy: 'Check the input that names it (and "region": resources live in one region and account).',
+      },
+    );
   }
   return undefined;
 }

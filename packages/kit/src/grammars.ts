@@ -31,9 +31,9 @@ export function pattern(expected: string, regex: RegExp, reason = 'is not valid'
   });
 }
 
-// Any C0 or C1 control character but tab; a single-line input refuses newlines too.
+// Any C0 or C1 control character but tab and line ends; a single-line input refuses those too.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 // eslint-disable-next-line no-control-regex
 const LINE_BREAK_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -81,7 +81,8 @@ export function parseImageRef(text: string): ImageRef {
   check(!/^[a-z][a-z0-9+.-]*:\/\//i.test(text), 'is a URL, not an image reference (drop the scheme)');
   check(!/\s/.test(text), 'holds whitespace');
   const at = text.indexOf('@');
-  if (at >= 0) check(/^sha256:[a-f0-9]{64}$/.test(text.slice(at + 1)), 'has a digest that is not sha256:<64 hex>');
+  if (at >= 0)
+    check(/^sha256:[a-f0-9]{64}$/.test(text.slice(at + 1)), 'has a digest that is not sha256:<64 hex>');
   const match = IMAGE.exec(text);
   check(Boolean(match), 'is not an image reference');
   const name = match![1]!;
@@ -115,7 +116,16 @@ export const region = grammar('an AWS region, e.g. us-east-1 or eu-west-3', (tex
 
 export const accountId = pattern('an AWS account id: 12 digits', /^\d{12}$/, 'is not an AWS account id');
 
-const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
+const PARTITIONS = [
+  'aws',
+  'aws-cn',
+  'aws-us-gov',
+  'aws-iso',
+  'aws-iso-b',
+  'aws-iso-e',
+  'aws-iso-f',
+  'aws-eusc',
+];
 
 export interface Arn {
   partition: string;
@@ -147,10 +157,7 @@ export function checkArn(text: string, rule: ArnRule): Arn {
   check(looksLikeArn(text), 'is not an ARN');
   const parts = parseArnText(text);
   check(PARTITIONS.includes(parts.partition), `has an unknown partition "${parts.partition}"`);
-  check(
-    parts.service === rule.service,
-    `is an ARN of ${parts.service || 'no service'}, not ${rule.service}`,
-  );
+  check(parts.service === rule.service, `is an ARN of ${parts.service || 'no service'}, not ${rule.service}`);
   if (rule.global) check(parts.region === '', 'has a region, but this service is global');
   else {
     try {
@@ -175,14 +182,18 @@ export function arnRegion(text: string): string | undefined {
   return looksLikeArn(text) ? parseArnText(text).region || undefined : undefined;
 }
 
-const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+// AWS allows a leading - or _; refusing it keeps a name from ever reading as an option.
+const ECS_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
 
 function nameOrArn(what: string, rule: ArnRule): Grammar {
-  return grammar(`a ${what} name (1–255 letters, digits, - and _) or its ARN (${rule.example})`, (text) => {
-    if (text.startsWith('arn:')) checkArn(text, rule);
-    else check(ECS_NAME.test(text), `is not a ${what} name`);
-    return text;
-  });
+  return grammar(
+    `a ${what} name (1–255 letters, digits, - and _, starting with a letter or digit) or its ARN (${rule.example})`,
+    (text) => {
+      if (text.startsWith('arn:')) checkArn(text, rule);
+      else check(ECS_NAME.test(text), `is not a ${what} name`);
+      return text;
+    },
+  );
 }
 
 export const ecsCluster = nameOrArn('cluster', {
@@ -196,7 +207,11 @@ export const ecsService = nameOrArn('service', {
   example: 'arn:aws:ecs:us-east-1:123456789012:service/prod/web',
 });
 /** Task-definition families, container names and CodeDeploy names share ECS's name rule. */
-export const ecsName = pattern('1–255 letters, digits, - and _', ECS_NAME, 'is not a valid name');
+export const ecsName = pattern(
+  '1–255 letters, digits, - and _, starting with a letter or digit',
+  ECS_NAME,
+  'is not a valid name',
+);
 
 export const secretArn = arn({
   service: 'secretsmanager',
@@ -216,29 +231,27 @@ export const targetGroupArn = arn({
 export const listenerArn = arn({
   service: 'elasticloadbalancing',
   types: ['listener'],
-  example: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/0123456789abcdef',
+  example:
+    'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/0123456789abcdef',
 });
 
-export const kmsKey = grammar(
-  'a KMS key id (a UUID), alias/<name>, or a key or alias ARN',
-  (text) => {
-    if (text.startsWith('arn:')) {
-      checkArn(text, {
-        service: 'kms',
-        types: ['key', 'alias'],
-        example: 'arn:aws:kms:us-east-1:123456789012:key/<uuid>',
-      });
-    } else {
-      check(
-        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text) ||
-          /^(mrk-[0-9a-f]{32})$/.test(text) ||
-          /^alias\/[A-Za-z0-9/_-]{1,250}$/.test(text),
-        'is not a KMS key id or alias',
-      );
-    }
-    return text;
-  },
-);
+export const kmsKey = grammar('a KMS key id (a UUID), alias/<name>, or a key or alias ARN', (text) => {
+  if (text.startsWith('arn:')) {
+    checkArn(text, {
+      service: 'kms',
+      types: ['key', 'alias'],
+      example: 'arn:aws:kms:us-east-1:123456789012:key/<uuid>',
+    });
+  } else {
+    check(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text) ||
+        /^(mrk-[0-9a-f]{32})$/.test(text) ||
+        /^alias\/[A-Za-z0-9/_-]{1,250}$/.test(text),
+      'is not a KMS key id or alias',
+    );
+  }
+  return text;
+});
 
 export function ec2Id(prefix: 'i' | 'subnet' | 'sg' | 'vpc'): Grammar {
   return pattern(
@@ -365,18 +378,21 @@ export const gitRevision = grammar(
 );
 
 /** A glob relative to the repository root, as picomatch reads it, that cannot reach outside it. */
-export const glob = grammar('a glob relative to the repository root, e.g. services/api/** or !**/*.md', (text) => {
-  const body = text.startsWith('!') ? text.slice(1) : text;
-  check(body.length > 0, 'is an empty glob');
-  check(!body.startsWith('/'), 'is absolute; globs are relative to the repository root');
-  check(!body.split('/').includes('..'), 'reaches outside the repository with ..');
-  try {
-    picomatch.makeRe(body, { strictBrackets: true });
-  } catch (error) {
-    throw new Error(`is not a valid glob (${(error as Error).message})`);
-  }
-  return text;
-});
+export const glob = grammar(
+  'a glob relative to the repository root, e.g. services/api/** or !**/*.md',
+  (text) => {
+    const body = text.startsWith('!') ? text.slice(1) : text;
+    check(body.length > 0, 'is an empty glob');
+    check(!body.startsWith('/'), 'is absolute; globs are relative to the repository root');
+    check(!body.split('/').includes('..'), 'reaches outside the repository with ..');
+    try {
+      picomatch.makeRe(body, { strictBrackets: true });
+    } catch (error) {
+      throw new Error(`is not a valid glob (${(error as Error).message})`, { cause: error });
+    }
+    return text;
+  },
+);
 
 /** A path that resolves inside `workspace` (symbolic links followed where they exist). */
 export function pathInside(workspace: string): Grammar {

@@ -1,7 +1,8 @@
 // zod's mini build: functions instead of methods, so a bundle keeps only what these rules use.
 import { z } from 'zod/mini';
 import { ConfigurationError } from './errors';
-import { Grammar, controlCharacterIn } from './grammars';
+import { statSync } from 'node:fs';
+import { Grammar, arnRegion, controlCharacterIn, pathInside } from './grammars';
 import { Secrets } from './secrets';
 
 export const INVALID_INPUT = 'SLW-KIT-001';
@@ -59,7 +60,9 @@ function spec<T, O extends Common<T>>(
 
 export const input = {
   /** Free text: one line unless `multiline` (a script, a key, a YAML document). */
-  string<O extends Common<string> & { multiline?: boolean }>(options: O = {} as O): InputSpec<Out<string, O>> {
+  string<O extends Common<string> & { multiline?: boolean }>(
+    options: O = {} as O,
+  ): InputSpec<Out<string, O>> {
     return spec(
       options.multiline ? 'text' : 'one line of text',
       z.string().check(z.trim()),
@@ -69,9 +72,12 @@ export const input = {
   },
 
   /** One line read by a grammar of kit's (an image, an ARN, a region, a path...). */
-  value<T, O extends Common<T>>(grammar: Grammar<T>, options: O = {} as O): InputSpec<Out<T, O>> {
+  value<T, O extends Common<T> & { multiline?: boolean }>(
+    grammar: Grammar<T>,
+    options: O = {} as O,
+  ): InputSpec<Out<T, O>> {
     const schema = z.pipe(z.string(), z.transform(byGrammar(grammar))) as unknown as z.ZodMiniType<T, string>;
-    return spec<T, O>(grammar.expected, schema, options);
+    return spec<T, O>(grammar.expected, schema, options, options.multiline);
   },
 
   boolean<O extends Common<boolean>>(options: O = {} as O): InputSpec<Out<boolean, O>> {
@@ -140,6 +146,7 @@ export const input = {
         z.string(),
         z.transform((raw: string) => {
           const items = options.lines ? splitLines(raw) : splitList(raw);
+          if (!items.length && splitLines(raw).length) throw new Error('holds no items, only separators');
           items.forEach((text, index) => {
             if (item) byGrammar(item, `item ${index + 1} ("${clip(text, 60)}")`)(text);
             if (options.unique && items.indexOf(text) !== index)
@@ -165,8 +172,13 @@ export const input = {
         splitLines(raw).forEach((line, index) => {
           const at = line.indexOf('=');
           // A secret's line is named by number, never quoted.
-          const shown = options.secret ? `line ${index + 1}` : `line ${index + 1} ("${clip(line, 60)}")`;
-          if (at <= 0) throw new Error(`has a ${shown} that is not ${what}`);
+          const shown = options.secret ? `line ${index + 1}` : `a line "${clip(line, 60)}"`;
+          if (at <= 0)
+            throw new Error(
+              options.secret
+                ? `has line ${index + 1}, which is not ${what}`
+                : `has a line that is not ${what}: "${clip(line, 60)}"`,
+            );
           const pair = { key: line.slice(0, at).trim(), value: line.slice(at + 1).trim() };
           if (options.key) byGrammar(options.key, `${shown}: the name "${clip(pair.key, 40)}"`)(pair.key);
           if (options.value) byGrammar(options.value, `${shown}: the value`)(pair.value);
@@ -208,7 +220,9 @@ function byGrammar<T>(grammar: Grammar<T>, what?: string): (text: string) => T {
       return grammar.parse(text.trim());
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(what ? `has ${what}, which ${reason} (expected ${grammar.expected})` : reason);
+      throw new Error(what ? `has ${what}, which ${reason} (expected ${grammar.expected})` : reason, {
+        cause: error,
+      });
     }
   };
 }
@@ -262,19 +276,110 @@ export function parseInputs<S extends Specs>(
 
 /** Registers every secret input's raw value (each line too) before anything reads or prints it. */
 export function maskSecretInputs(source: InputSource, specs: Specs, secrets: Secrets): void {
-  for (const [name, inputSpec] of Object.entries(specs)) if (inputSpec.secret) secrets.register(source(name)?.trim());
+  for (const [name, inputSpec] of Object.entries(specs))
+    if (inputSpec.secret) secrets.register(source(name)?.trim());
 }
 
 /** At most `max` characters of a value, on one line, with control characters spelled out. */
 export function clip(raw: string, max = 80): string {
-  const shown = raw
-    .replace(/\s*\r?\n\s*/g, '⏎')
+  const shown = raw.replace(/\s*\r?\n\s*/g, '⏎').replace(
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return shown.length > max ? `${shown.slice(0, max - 3)}...` : shown;
 }
 
 /** Two inputs that contradict, or one that does nothing unless another is set: an error naming both. */
 export function conflict(message: string, remedy: string): ConfigurationError {
   return new ConfigurationError(CONFLICTING_INPUTS, message, { remedy });
+}
+
+/**
+ * Whether the caller set an input to something other than its default (the runner passes action.yml's
+ * defaults as if given, so a default cannot tell).
+ */
+export function given(source: InputSource, name: string, specs?: Specs): boolean {
+  const raw = source(name)?.trim();
+  if (!raw) return false;
+  const fallback = specs?.[name]?.fallback?.();
+  return fallback === undefined || raw !== (Array.isArray(fallback) ? fallback.join(',') : String(fallback));
+}
+
+/** Inputs that only mean something with another one set: given alone they would silently do nothing. */
+export function onlyWith(
+  source: InputSource,
+  specs: Specs,
+  names: readonly string[],
+  needed: string,
+  active: boolean,
+  why: string,
+  when = `without "${needed}"`,
+): void {
+  if (active) return;
+  const idle = names.find((name) => given(source, name, specs));
+  if (idle) {
+    throw conflict(
+      `Input "${idle}" does nothing ${when} (${why}).`,
+      `Drop "${idle}", or change "${needed}".`,
+    );
+  }
+}
+
+/**
+ * ARNs name their region: one that differs from the region the action calls (the "region" input, else
+ * AWS_REGION) would be looked for in the wrong place.
+ */
+export function sameRegion(
+  source: InputSource,
+  arns: readonly [input: string, arn: string | undefined][],
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const explicit = source('region')?.trim();
+  const expected = explicit || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (!expected) return;
+  for (const [name, arn] of arns) {
+    const inArn = arn && arnRegion(arn);
+    if (inArn && inArn !== expected) {
+      throw conflict(
+        `Input "${name}" is an ARN in ${inArn}, but ${explicit ? 'input "region"' : 'AWS_REGION'} is ${expected}.`,
+        `Give the ARN of the resource in ${expected}, or set "region" to ${inArn}.`,
+      );
+    }
+  }
+}
+
+/**
+ * A path input resolved inside the workspace, and (with `kind`) a file or directory that is there: a
+ * missing one would only fail after something had been called.
+ */
+export function workspacePath(
+  name: string,
+  raw: string,
+  workspace: string,
+  kind?: 'file' | 'directory',
+  code = INVALID_INPUT,
+): string {
+  const remedy = `Give a ${kind ?? 'path'} relative to the workspace (${clip(workspace, 60)}), inside the checked-out repository.`;
+  let path: string;
+  try {
+    path = pathInside(workspace).parse(raw);
+  } catch (error) {
+    throw new ConfigurationError(
+      INVALID_INPUT,
+      `Input "${name}" ${(error as Error).message}: got "${clip(raw)}".`,
+      { remedy },
+    );
+  }
+  if (kind) {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat || (kind === 'file' ? !stat.isFile() : !stat.isDirectory())) {
+      throw new ConfigurationError(
+        code,
+        `Input "${name}": there is no ${kind} "${clip(raw)}" in the workspace.`,
+        { remedy },
+      );
+    }
+  }
+  return path;
 }

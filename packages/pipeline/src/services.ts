@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { z } from 'zod/mini';
-import { ConfigurationError } from '@slipway/kit';
+import { ConfigurationError, clip, glob } from '@slipway/kit';
 
 export const PIPELINE = {
   INVALID_SERVICES: 'SLW-PIP-001',
@@ -55,6 +55,21 @@ export function parseServices(text: string): ServiceSpec[] {
       },
     );
   }
+  result.data.forEach((spec, index) => {
+    const invalid = (message: string) =>
+      new ConfigurationError(PIPELINE.INVALID_SERVICES, `Input "services" at ${index}: ${message}.`, {
+        remedy: 'Give each service once, with globs relative to the repository root (e.g. services/api/**).',
+      });
+    if (result.data.findIndex((other) => other.service === spec.service) !== index)
+      throw invalid(`the service "${clip(spec.service, 60)}" is listed twice`);
+    for (const path of spec.paths) {
+      try {
+        glob.parse(path);
+      } catch (error) {
+        throw invalid(`the path "${clip(path, 60)}" ${(error as Error).message}`);
+      }
+    }
+  });
   return result.data;
 }
 

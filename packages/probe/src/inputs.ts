@@ -1,5 +1,18 @@
 import { parseTaskDefinitionRef } from '@slipway/ecs';
-import { ConfigurationError, InputSource, input, parseInputs } from '@slipway/kit';
+import {
+  ConfigurationError,
+  InputSource,
+  Secrets,
+  ecsCluster,
+  ecsService,
+  input,
+  onlyWith,
+  parseInputs,
+  region,
+  sameRegion,
+  targetGroupArn,
+  url,
+} from '@slipway/kit';
 import { PRB } from './codes';
 import { maskUrlText } from './credentials';
 import { parseJsonExpectation } from './expectations';
@@ -7,22 +20,23 @@ import { ValidateRequest } from './validate';
 
 /** validate-deploy's inputs, as action.yml declares them; the action and the CLI both parse with this. */
 export const validateInputs = {
-  cluster: input.string(),
-  services: input.list({ default: [] }),
+  cluster: input.value(ecsCluster),
+  services: input.list({ default: [], item: ecsService, unique: true }),
   'task-definition-arn': input.string(),
   since: input.string(),
-  'target-group-arns': input.list({ default: [] }),
-  urls: input.string(),
+  'target-group-arns': input.list({ default: [], item: targetGroupArn, unique: true }),
+  urls: input.string({ multiline: true }),
   'expected-status': input.integer({ default: 200, min: 100, max: 599 }),
-  'json-expectations': input.string(),
-  headers: input.string(),
+  'json-expectations': input.string({ multiline: true }),
+  // Masked before parsing: header lines carry tokens.
+  headers: input.string({ multiline: true, secret: true }),
   'insecure-skip-tls-verify': input.boolean({ default: false }),
   // No default here or in action.yml: only a value the user gave can contradict "timeout".
-  'request-timeout': input.integer({ min: 1 }),
-  'latency-samples': input.integer(),
-  'latency-p95-max-ms': input.integer(),
-  timeout: input.integer({ default: 120, min: 1 }),
-  region: input.string(),
+  'request-timeout': input.integer({ min: 1, max: 86400 }),
+  'latency-samples': input.integer({ max: 10000 }),
+  'latency-p95-max-ms': input.integer({ max: 3600000 }),
+  timeout: input.integer({ default: 120, min: 1, max: 86400 }),
+  region: input.value(region),
 };
 
 const DEFAULT_LATENCY_SAMPLES = 20;
@@ -38,13 +52,25 @@ const NEEDS: [keyof typeof validateInputs, 'urls' | 'services'][] = [
   ['since', 'services'],
 ];
 
-const TARGET_GROUP_ARN =
-  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/;
 const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):(.*)$/;
 
-export function readValidateRequest(source: InputSource): ValidateRequest {
-  const i = parseInputs(source, validateInputs);
+export function readValidateRequest(source: InputSource, secrets?: Secrets): ValidateRequest {
+  const i = parseInputs(source, validateInputs, { secrets });
+  sameRegion(source, [
+    ['cluster', i.cluster],
+    ...i.services.map((s): [string, string] => ['services', s]),
+    ...i['target-group-arns'].map((s): [string, string] => ['target-group-arns', s]),
+    ['task-definition-arn', i['task-definition-arn']],
+  ]);
   const urls = lines(i.urls).map(parseUrl);
+  onlyWith(
+    source,
+    validateInputs,
+    ['insecure-skip-tls-verify', 'expected-status', 'request-timeout'],
+    'urls',
+    urls.length > 0,
+    'it configures the HTTP checks',
+  );
   for (const [name, needed] of NEEDS) {
     if (i[name] !== undefined && !(needed === 'urls' ? urls.length : i.services.length)) {
       throw new ConfigurationError(
@@ -75,7 +101,7 @@ export function readValidateRequest(source: InputSource): ValidateRequest {
           since: i.since ? parseSince(i.since) : undefined,
         }
       : undefined,
-    targetGroupArns: [...new Set(i['target-group-arns'])].map(checkTargetGroupArn),
+    targetGroupArns: i['target-group-arns'],
     http: urls.length
       ? {
           urls,
@@ -100,9 +126,14 @@ function lines(raw: string | undefined): string[] {
     .filter((line) => line && !line.startsWith('#'));
 }
 
+const httpUrl = url(['http', 'https']);
+
 function parseUrl(text: string): URL {
-  const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (url?.protocol === 'http:' || url?.protocol === 'https:') return url;
+  try {
+    return httpUrl.parse(text);
+  } catch {
+    // Explained below, with any credentials in it masked.
+  }
   throw new ConfigurationError(
     PRB.INVALID_URL,
     // Credentials in a URL are never echoed.
@@ -140,18 +171,6 @@ function parseSince(text: string): Date {
   throw new ConfigurationError(PRB.INVALID_SINCE, `Input "since": "${text}" is not a time.`, {
     remedy: 'Give an ISO 8601 time (2025-01-31T12:00:00Z) or epoch seconds (e.g. from `date +%s`).',
   });
-}
-
-function checkTargetGroupArn(arn: string): string {
-  if (TARGET_GROUP_ARN.test(arn)) return arn;
-  throw new ConfigurationError(
-    PRB.INVALID_TARGET_GROUP,
-    `Input "target-group-arns": "${arn}" is not a target group ARN.`,
-    {
-      remedy:
-        'Give ARNs such as arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef.',
-    },
-  );
 }
 
 function latencyProbe(samples: number | undefined, maxP95Ms: number | undefined) {

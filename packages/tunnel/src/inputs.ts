@@ -1,30 +1,79 @@
-import { resolve } from 'node:path';
-import { ConfigurationError, InputSource, input, parseInputs } from '@slipway/kit';
+import {
+  ConfigurationError,
+  Grammar,
+  InputSource,
+  ec2Id,
+  endpoint,
+  hostname,
+  input,
+  onlyWith,
+  parseInputs,
+  pattern,
+  region,
+  sameRegion,
+  secretId,
+  sqlIdentifier,
+  ssmParameter,
+  tagFilter,
+  workspacePath,
+} from '@slipway/kit';
 import { TUNNEL } from './codes';
 import { parseHostKeyPin } from './hostkey';
 import { MigrationRequest, TunnelSettings } from './migrations';
 
+const sshUser = pattern(
+  'a user name (letters, digits and _ . -)',
+  /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/,
+  'is not a user name',
+);
+
+/** An OpenSSH or PEM private key: checked for its armour here, read by ssh2 when the tunnel opens. */
+const privateKeyText: Grammar = {
+  expected: 'a private key in OpenSSH or PEM form (-----BEGIN ... PRIVATE KEY-----)',
+  parse: (text) => {
+    if (
+      !/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\r?\n[\s\S]+\n-----END [A-Z0-9 ]*PRIVATE KEY-----$/.test(text)
+    )
+      throw new Error('is not a private key');
+    return text;
+  },
+};
+
 /** How to reach the bastion: the inputs run-migrations-via-bastion and sync-prompts share. */
 export const tunnelInputs = {
   mode: input.choice(['ssm', 'ssh'], { default: 'ssm' }),
-  'bastion-instance-id': input.string(),
+  'bastion-instance-id': input.value(ec2Id('i')),
   // Empty by default: with "ssh-endpoint" and "ssh-private-key" alone, the endpoint is the bastion.
-  'bastion-tag': input.string(),
-  'ssh-endpoint': input.string(),
-  'ssh-user': input.string({ default: 'ec2-user' }),
-  'ssh-private-key': input.string(),
-  'ssh-host-key': input.string(),
-  'tunnel-timeout': input.integer({ default: 30, min: 1 }),
-  region: input.string(),
+  'bastion-tag': input.value(tagFilter),
+  'ssh-endpoint': input.value(endpoint),
+  'ssh-user': input.value(sshUser, { default: 'ec2-user' }),
+  'ssh-private-key': input.value(privateKeyText, { secret: true, multiline: true }),
+  'ssh-host-key': input.string({ multiline: true }),
+  'tunnel-timeout': input.integer({ default: 30, min: 1, max: 3600 }),
+  region: input.value(region),
 };
 
-export function readTunnelSettings(source: InputSource): TunnelSettings {
+/** SSH-only inputs: in ssm mode they would be ignored. */
+const SSH_ONLY = ['ssh-endpoint', 'ssh-host-key'];
+
+/** `modeName`: the bastion's mode is "mode" in run-migrations, "tunnel-mode" in sync-prompts. */
+export function readTunnelSettings(source: InputSource, modeName = 'mode'): TunnelSettings {
   const i = parseInputs(source, tunnelInputs);
+  onlyWith(
+    source,
+    tunnelInputs,
+    SSH_ONLY,
+    `${modeName}: ssh`,
+    i.mode === 'ssh',
+    'it is read in ssh mode only',
+  );
   return {
     mode: i.mode,
     bastion: { instanceId: i['bastion-instance-id'], tag: i['bastion-tag'] },
     ssh: {
-      endpoint: i['ssh-endpoint'] ? parseEndpoint(i['ssh-endpoint']) : undefined,
+      endpoint: i['ssh-endpoint']
+        ? { host: i['ssh-endpoint'].host, port: i['ssh-endpoint'].port ?? 22 }
+        : undefined,
       user: i['ssh-user'],
       privateKey: i['ssh-private-key'],
       hostKeys: i.mode === 'ssh' ? parseHostKeyPin(i['ssh-host-key']) : undefined,
@@ -35,29 +84,40 @@ export function readTunnelSettings(source: InputSource): TunnelSettings {
   };
 }
 
+const dbUser = pattern(
+  'a database user (letters, digits and _ . @ -)',
+  /^[A-Za-z_][A-Za-z0-9_.@-]{0,62}$/,
+  'is not a user name',
+);
+const environmentName = pattern(
+  'an environment name (letters, digits and _ . -)',
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
+  'is not an environment name',
+);
+
 /** run-migrations-via-bastion's inputs, as action.yml declares them (the action and the CLI parse with this). */
 export const migrationInputs = {
   ...tunnelInputs,
-  'db-host': input.string(),
+  'db-host': input.value(hostname),
   'db-port': input.integer({ min: 1, max: 65535 }),
-  'db-user': input.string(),
-  'db-password': input.string(),
-  'db-name': input.string(),
-  'db-secret-id': input.string(),
-  'db-parameters': input.list({ default: [] }),
+  'db-user': input.value(dbUser),
+  'db-password': input.string({ secret: true }),
+  'db-name': input.value(sqlIdentifier),
+  'db-secret-id': input.value(secretId),
+  'db-parameters': input.list({ default: [], item: ssmParameter, unique: true }),
   'db-ssl': input.boolean({ default: false }),
-  command: input.string(),
+  command: input.string({ multiline: true }),
   'migrations-dir': input.string(),
-  'history-table': input.string(),
+  'history-table': input.value(sqlIdentifier),
   'dry-run': input.boolean({ default: false }),
-  'lock-timeout': input.integer({ default: 300, min: 0 }),
+  'lock-timeout': input.integer({ default: 300, min: 0, max: 86400 }),
   'create-database': input.boolean({ default: false }),
   reset: input.boolean({ default: false }),
   'reset-confirmation': input.string(),
-  environment: input.string(),
+  environment: input.value(environmentName),
   'allow-production-reset': input.boolean({ default: false }),
-  extensions: input.list({ default: [] }),
-  'seed-command': input.string(),
+  extensions: input.list({ default: [], item: sqlIdentifier, unique: true }),
+  'seed-command': input.string({ multiline: true }),
 };
 
 export function readMigrationRequest(
@@ -66,6 +126,29 @@ export function readMigrationRequest(
   env: NodeJS.ProcessEnv = process.env,
 ): MigrationRequest {
   const i = parseInputs(source, migrationInputs);
+  onlyWith(
+    source,
+    migrationInputs,
+    ['history-table'],
+    'migrations-dir',
+    Boolean(i['migrations-dir']),
+    'only the built-in migrator keeps a history table',
+  );
+  onlyWith(
+    source,
+    migrationInputs,
+    ['reset-confirmation', 'allow-production-reset'],
+    'reset',
+    i.reset,
+    'they confirm a reset',
+  );
+  sameRegion(source, [
+    ['db-secret-id', i['db-secret-id']],
+    ...i['db-parameters'].map((p): [string, string] => ['db-parameters', p]),
+  ]);
+  const migrationsDir = i['migrations-dir']
+    ? workspacePath('migrations-dir', i['migrations-dir'], workspace, 'directory')
+    : undefined;
   if (
     !i.command &&
     !i['migrations-dir'] &&
@@ -106,7 +189,7 @@ export function readMigrationRequest(
       extensions: i.extensions,
     },
     command: i.command,
-    migrationsDir: i['migrations-dir'] ? resolve(workspace, i['migrations-dir']) : undefined,
+    migrationsDir,
     dryRun: i['dry-run'],
     lockTimeoutMs: i['lock-timeout'] * 1000,
     historyTable: i['history-table'],
@@ -114,18 +197,4 @@ export function readMigrationRequest(
     workingDirectory: workspace,
     run: { repository: env.GITHUB_REPOSITORY, runId: env.GITHUB_RUN_ID },
   };
-}
-
-function parseEndpoint(raw: string): { host: string; port: number } {
-  const match = /^([^:\s]+)(?::(\d{1,5}))?$/.exec(raw.trim());
-  if (!match) {
-    throw new ConfigurationError(
-      TUNNEL.CONFLICTING_INPUTS,
-      `Input "ssh-endpoint" is not host[:port]: got "${raw}".`,
-      {
-        remedy: 'For example 10.0.1.5 or bastion.internal:2222.',
-      },
-    );
-  }
-  return { host: match[1]!, port: Number(match[2] ?? 22) };
 }

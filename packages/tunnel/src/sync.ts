@@ -1,7 +1,7 @@
 import { DbTarget, SyncOptions, SyncRequest } from '@slipway/db';
-import { InputSource, Secrets, input, parseInputs } from '@slipway/kit';
+import { InputSource, Secrets, input, onlyWith, parseInputs } from '@slipway/kit';
 import { CredentialClients, resolveCredentials } from './credentials';
-import { readTunnelSettings } from './inputs';
+import { readTunnelSettings, tunnelInputs } from './inputs';
 import type { TunnelContext, TunnelSettings } from './migrations';
 
 /** Which of a sync's databases are private, reached through the bastion (sync-prompts' "tunnel" input). */
@@ -14,11 +14,19 @@ export function readSyncTunnel(source: InputSource): SyncTunnel {
   const { tunnel } = parseInputs(source, {
     tunnel: input.choice(['none', 'source', 'target', 'both'], { default: 'none' }),
   });
+  onlyWith(
+    source,
+    { ...tunnelInputs, 'tunnel-mode': tunnelInputs.mode },
+    ['tunnel-mode', ...Object.keys(tunnelInputs).filter((name) => name !== 'mode' && name !== 'region')],
+    'tunnel',
+    tunnel !== 'none',
+    'it configures the bastion, and "tunnel" is none',
+  );
   if (tunnel === 'none') return { sides: [] };
   return {
     sides: tunnel === 'both' ? ['source', 'target'] : [tunnel],
     // sync-prompts' own "mode" is overwrite or upsert: the bastion's is "tunnel-mode" there.
-    settings: readTunnelSettings((name) => source(name === 'mode' ? 'tunnel-mode' : name)),
+    settings: readTunnelSettings((name) => source(name === 'mode' ? 'tunnel-mode' : name), 'tunnel-mode'),
   };
 }
 

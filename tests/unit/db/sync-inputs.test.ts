@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DB, readPromptFiles, readSyncRequest, syncOutputs, syncSummary } from '@slipway/db';
@@ -7,13 +7,19 @@ import { ConfigurationError, Secrets } from '@slipway/kit';
 const TARGET = 'postgres://app:s%40cret@db.internal:5432/app_prod';
 
 describe('readSyncRequest', () => {
+  let workspace: string;
+  beforeAll(async () => {
+    workspace = await mkdtemp(join(tmpdir(), 'slipway-sync-inputs-'));
+    await mkdir(join(workspace, 'prompts'));
+  });
+  afterAll(() => rm(workspace, { recursive: true, force: true }));
   const read = (inputs: Record<string, string>, secrets = new Secrets()) =>
-    readSyncRequest((name) => inputs[name], '/workspace', secrets);
+    readSyncRequest((name) => inputs[name], workspace, secrets);
 
   test('defaults: upsert of table prompts keyed by name, from prompt files relative to the workspace', () => {
     const { target, source, options } = read({ 'target-url': TARGET, 'source-dir': 'prompts' });
     expect(target.given.database).toBe('app_prod');
-    expect(source).toEqual({ kind: 'files', dir: '/workspace/prompts' });
+    expect(source).toEqual({ kind: 'files', dir: join(workspace, 'prompts') });
     expect(options).toMatchObject({
       table: 'prompts',
       keyColumns: ['name'],
@@ -63,9 +69,14 @@ describe('readSyncRequest', () => {
   });
 
   test('a target-name-pattern that is no regular expression names the input', () => {
-    expect(() => read({ 'target-url': TARGET, restore: 'x', 'target-name-pattern': '(' })).toThrow(
-      /Input "target-name-pattern"/,
-    );
+    expect(() =>
+      read({
+        'target-url': TARGET,
+        restore: 'previous',
+        environment: 'production',
+        'target-name-pattern': '(',
+      }),
+    ).toThrow(/Input "target-name-pattern"/);
   });
 });
 

@@ -88,14 +88,14 @@ describe('readPublishRequest refuses bad input before anything is touched', () =
     [
       'an invalid repository name',
       { repository: 'Team/App' },
-      'SLW-ECR-001',
-      /"Team\/App" is not a valid repository name/,
+      'SLW-KIT-001',
+      /Input "repository" is not a repository name: got "Team\/App"/,
     ],
     [
       'a repository URI',
       { repository: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app' },
-      'SLW-ECR-001',
-      /not a valid repository name/,
+      'SLW-KIT-001',
+      /Input "repository" is a URI, not a repository name/,
     ],
     ['a bad platform', { platform: 'linux/amd64,darwin/arm64' }, 'SLW-ECR-002', /"darwin\/arm64"/],
     ['a tag too long', { tags: 'a'.repeat(129) }, 'SLW-ECR-003', /129 characters/],
@@ -107,6 +107,14 @@ describe('readPublishRequest refuses bad input before anything is touched', () =
     ],
     ['a context outside the workspace', { context: '../..' }, 'SLW-ECR-005', /outside the workspace/],
     ['a bad registry id', { 'registry-id': '12345' }, 'SLW-KIT-001', /not an AWS account id/],
+    [
+      'a malformed promote-from',
+      { 'promote-from': 'app@sha256:abc' },
+      'SLW-KIT-001',
+      /Input "promote-from" has a digest/,
+    ],
+    ['a kms-key that is no key', { 'kms-key': 'my key' }, 'SLW-KIT-001', /Input "kms-key" is not a KMS key/],
+    ['a target with a space', { target: 'build stage' }, 'SLW-KIT-001', /Input "target" is not a stage name/],
     [
       'a bad environment',
       { environment: 'prod' },
@@ -127,6 +135,12 @@ describe('readPublishRequest refuses bad input before anything is touched', () =
   test('production defaults to IMMUTABLE tags, others to MUTABLE; promote needs no Dockerfile', () => {
     expect(read({ environment: 'production' }).mutability).toBe('IMMUTABLE');
     expect(read({ environment: 'staging' }).mutability).toBe('MUTABLE');
-    expect(read({ 'promote-from': 'sha-1234567', context: 'nowhere' }).promoteFrom).toBe('sha-1234567');
+    expect(read({ 'promote-from': 'sha-1234567', context: '.' }).promoteFrom).toBe('sha-1234567');
+  });
+
+  test('build inputs beside promote-from are refused, naming both: a promotion builds nothing', () => {
+    expect(() => read({ 'promote-from': 'sha-1234567', context: 'nowhere' })).toThrow(
+      /Input "context" does nothing with "promote-from"/,
+    );
   });
 });

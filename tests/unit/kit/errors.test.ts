@@ -57,7 +57,7 @@ describe('toSlipwayError', () => {
   test.each([
     ['a string', 'socket closed', 'socket closed'],
     ['a number', 42, '42'],
-    ['undefined', undefined, 'undefined'],
+    ['undefined', undefined, 'something was thrown with no description'],
   ])('wraps %s as SLW-KIT-000 with an Error cause holding its text', (_label, thrown, text) => {
     const error = toSlipwayError(thrown);
     expect(error.code).toBe(UNEXPECTED_ERROR);

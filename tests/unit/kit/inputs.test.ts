@@ -86,7 +86,7 @@ describe('parseInputs: required inputs', () => {
     expect(MISSING_INPUT).toBe('SLW-KIT-002');
     expect(error.code).toBe('SLW-KIT-002');
     expect(error.message).toBe('Input "cluster" is required.');
-    expect(error.remedy).toBe('Set "cluster" to text.');
+    expect(error.remedy).toBe('Set "cluster" to one line of text.');
   });
 
   test.each([

@@ -7,7 +7,7 @@ const read = (inputs: Record<string, string>) => readValidateRequest((name) => i
 test('every input lands, typed, in one request', () => {
   const request = read({
     cluster: 'prod',
-    services: 'api, worker\napi',
+    services: 'api, worker',
     'task-definition-arn': 'api:7',
     since: '1748779200',
     'target-group-arns': TG,
@@ -145,8 +145,30 @@ test.each<[string, Record<string, string>, string, RegExp]>([
   [
     'a target group name',
     { 'target-group-arns': 'web' },
-    PRB.INVALID_TARGET_GROUP,
-    /"web" is not a target group ARN/,
+    'SLW-KIT-001',
+    /Input "target-group-arns" has item 1 \("web"\), which is not an ARN/,
+  ],
+  [
+    'a service named twice',
+    { services: 'api, worker\napi', cluster: 'c' },
+    'SLW-KIT-001',
+    /Input "services" names "api" twice/,
+  ],
+  [
+    'a target group in another region than "region"',
+    {
+      'target-group-arns':
+        'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef',
+      region: 'us-east-1',
+    },
+    'SLW-KIT-004',
+    /Input "target-group-arns" is an ARN in eu-west-1, but input "region" is us-east-1/,
+  ],
+  [
+    'a header value with a control character',
+    { urls: 'https://a.example.com', headers: 'X-Bell: ring\u0007' },
+    'SLW-KIT-001',
+    /Input "headers" holds the control character U\+0007 \(the value is secret/,
   ],
   [
     'a malformed revision',
