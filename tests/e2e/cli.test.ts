@@ -80,6 +80,8 @@ test('ecs-deploy: progress, outputs, the summary rendered for the terminal or as
   expect(toFile.stdout).toMatch(/^ {2}status: SUCCEEDED$/m);
   expect(toFile.stdout).toMatch(/^ {2}task-definition-arn: arn:aws:ecs:.*task-definition\/api:2$/m);
   expect(toFile.stdout).not.toContain('::');
+  // Outputs the action left empty (no one-off task here) are not listed.
+  expect(toFile.stdout).not.toMatch(/^ {2}task-arn:/m);
   expect(toFile.stdout).not.toContain('ECS deploy —');
   expect(await readFile(summaryFile, 'utf8')).toMatch(/^\| api \| 1 → 2 \|/m);
 
@@ -189,3 +191,36 @@ test('slipway sandbox: the README recipe with the aws CLI, a first service deplo
   }
   expect(output.at(-1)).toBe('Sandbox stopped.');
 }, 60_000);
+
+test('npm run sandbox: a signal to npm alone (as a process manager sends it) stops every process it started', async () => {
+  const npm = spawn('npm', ['run', '--silent', 'sandbox'], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const group = npm.pid!;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: npm.stdout }).on('line', (line) => line.includes('export ') && resolve());
+      npm.on('exit', (code) => reject(new Error(`npm run sandbox exited ${code}`)));
+    });
+    npm.kill('SIGTERM');
+    const alive = () => {
+      try {
+        process.kill(-group, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 10_000;
+    while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive()).toBe(false);
+  } finally {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // Already gone, as it should be.
+    }
+  }
+}, 30_000);

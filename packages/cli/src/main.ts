@@ -55,7 +55,7 @@ export async function main(
       return EXIT.ok;
     }
     const run = await runLocally(spec, options.inputs, (line) => io.out(`${line}\n`), env);
-    const outputs = Object.entries(run.outputs);
+    const outputs = Object.entries(run.outputs).filter(([, value]) => value !== '');
     if (outputs.length)
       io.out(`\nOutputs:\n${outputs.map(([name, value]) => `  ${name}: ${value}\n`).join('')}`);
     if (options.summaryFile) await writeFile(options.summaryFile, run.summary);
