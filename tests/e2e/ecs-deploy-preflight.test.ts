@@ -4,112 +4,31 @@
  * nothing registered or updated; a deploy whose checks pass goes on as before; a plan changes nothing.
  * ECS, ECR and CloudWatch Logs are the sandbox; Secrets Manager, SSM, EC2 and IAM are moto.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import {
-  CreateServiceCommand,
-  ECSClient,
-  ListTaskDefinitionsCommand,
-  RegisterTaskDefinitionCommand,
-  RegisterTaskDefinitionCommandInput,
-} from '@aws-sdk/client-ecs';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { Sandbox, startSandbox } from '@slipway/sandbox';
+import { ListTaskDefinitionsCommand, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { runAction } from '../helpers/action';
-import { describeService, ecsClient, REGISTRY } from '../helpers/ecs';
-import { MotoServer, startMoto } from '../helpers/moto';
+import { describeService } from '../helpers/ecs';
+import { PreflightWorld, startPreflightWorld } from '../helpers/preflight';
 
 const CLUSTER = 'preflight';
-const region = 'us-east-1';
-const credentials = { accessKeyId: 't', secretAccessKey: 't' };
 
-let sandbox: Sandbox;
-let moto: MotoServer;
-let ecs: ECSClient;
+let world: PreflightWorld;
 let workspace: string;
-let secretArn: string;
-let subnet: string;
-let securityGroup: string;
-let digest: string;
-
-const app = (tag: string) => `${REGISTRY}/pf-app:${tag}`;
-
-/** The definition every service starts from: everything it names exists. */
-function definition(family: string, overrides: Partial<RegisterTaskDefinitionCommandInput> = {}) {
-  return {
-    family,
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    cpu: '256',
-    memory: '512',
-    executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
-    containerDefinitions: [
-      {
-        name: 'app',
-        image: app('v1'),
-        portMappings: [{ containerPort: 8000 }],
-        secrets: [
-          { name: 'DB_PASSWORD', valueFrom: secretArn },
-          { name: 'API_URL', valueFrom: '/pf/api-url' },
-        ],
-        logConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': '/ecs/pf', 'awslogs-region': region, 'awslogs-stream-prefix': 'ecs' },
-        },
-      },
-    ],
-    ...overrides,
-  } as RegisterTaskDefinitionCommandInput;
-}
-
-async function service(name: string, subnets = [subnet]): Promise<string> {
-  const registered = await ecs.send(new RegisterTaskDefinitionCommand(definition(name)));
-  const arn = registered.taskDefinition!.taskDefinitionArn!;
-  await ecs.send(
-    new CreateServiceCommand({
-      cluster: CLUSTER,
-      serviceName: name,
-      taskDefinition: arn,
-      desiredCount: 1,
-      launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: [securityGroup] } },
-      loadBalancers: [
-        {
-          targetGroupArn: `arn:aws:elasticloadbalancing:${region}:123456789012:targetgroup/${name}/0123456789abcdef`,
-          containerName: 'app',
-          containerPort: 8000,
-        },
-      ],
-    }),
-  );
-  return arn;
-}
+const app = (tag: string) => world.image(tag);
+const definition = (family: string, overrides?: Partial<RegisterTaskDefinitionCommandInput>) =>
+  world.definition(family, overrides);
+const service = (name: string, subnets?: string[]) => world.service(name, { subnets });
 
 const deploy = (inputs: Record<string, string>) =>
   runAction(
     'ecs-deploy',
     { cluster: CLUSTER, timeout: '60', preflight: 'enforce', ...inputs },
     {
-      endpoint: sandbox.url,
+      endpoint: world.sandbox.url,
       cwd: workspace,
-      env: {
-        GITHUB_WORKSPACE: workspace,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url,
-        AWS_ENDPOINT_URL_SSM: moto.url,
-        AWS_ENDPOINT_URL_EC2: moto.url,
-        AWS_ENDPOINT_URL_IAM: moto.url,
-      },
+      env: { GITHUB_WORKSPACE: workspace, ...world.env },
     },
   );
 
@@ -119,51 +38,13 @@ async function file(name: string, body: RegisterTaskDefinitionCommandInput): Pro
 }
 
 const revisions = async (family: string) =>
-  (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? [];
+  (await world.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? [];
 
 beforeAll(async () => {
-  [sandbox, moto] = await Promise.all([startSandbox({ speed: 100, clusters: [CLUSTER] }), startMoto()]);
-  ecs = ecsClient(sandbox.url);
+  world = await startPreflightWorld({ cluster: CLUSTER, tags: ['v1', 'v2'] });
   workspace = await mkdtemp(join(tmpdir(), 'slipway-preflight-'));
-  const at = (endpoint: string) => ({ region, credentials, endpoint });
-  const ecr = new ECRClient(at(sandbox.url));
-  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'pf-app' }));
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: {
-      mediaType: 'application/vnd.oci.image.config.v1+json',
-      digest: `sha256:${createHash('sha256').update('{}').digest('hex')}`,
-      size: 2,
-    },
-    layers: [],
-  });
-  digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-  for (const tag of ['v1', 'v2']) {
-    await ecr.send(new PutImageCommand({ repositoryName: 'pf-app', imageTag: tag, imageManifest: manifest }));
-  }
-  await new CloudWatchLogsClient(at(sandbox.url)).send(
-    new CreateLogGroupCommand({ logGroupName: '/ecs/pf' }),
-  );
-  const secret = await new SecretsManagerClient(at(moto.url)).send(
-    new CreateSecretCommand({ Name: 'pf-db', SecretString: 'pw' }),
-  );
-  secretArn = secret.ARN!;
-  await new SSMClient(at(moto.url)).send(
-    new PutParameterCommand({ Name: '/pf/api-url', Value: 'https://api', Type: 'String' }),
-  );
-  const ec2 = new EC2Client(at(moto.url));
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
-  const vpcId = vpc.Vpc!.VpcId!;
-  subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.1.0/24' }))).Subnet!
-    .SubnetId!;
-  securityGroup = (
-    await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'pf', Description: 'pf' }))
-  ).GroupId!;
 }, 60_000);
-afterAll(async () => {
-  await Promise.all([sandbox?.stop(), moto?.stop()]);
-});
+afterAll(() => world?.stop());
 
 test('checks that pass: the deploy goes on as before, and its summary opens with the plan', async () => {
   const before = await service('pf-pass');
@@ -171,12 +52,12 @@ test('checks that pass: the deploy goes on as before, and its summary opens with
   expect(run.errors).toEqual([]);
   expect(run.exitCode).toBe(0);
   expect(run.outputs.status).toBe('SUCCEEDED');
-  expect((await describeService(ecs, CLUSTER, 'pf-pass'))?.taskDefinition).toMatch(/pf-pass:2$/);
+  expect((await describeService(world.ecs, CLUSTER, 'pf-pass'))?.taskDefinition).toMatch(/pf-pass:2$/);
   expect(run.outputs['previous-task-definition-arn']).toBe(before);
   const plan = run.summary.indexOf('### Plan');
   expect(plan).toBeGreaterThan(0);
   expect(plan).toBeLessThan(run.summary.indexOf('### Deploy'));
-  expect(run.summary).toContain(`| app | ${app('v2')} | ${digest} |`);
+  expect(run.summary).toContain(`| app | ${app('v2')} | ${world.digest} |`);
   expect(run.summary).toContain('`taskDefinition: pf-pass:1 → a new revision of pf-pass`');
   expect(run.summary).toMatch(/\| `containerDefinitions\[app\]\.image` \| `[^`]+:v1` \| `[^`]+:v2` \|/);
   for (const kind of ['image', 'secret', 'log-group', 'fargate-size', 'load-balancer', 'network']) {
@@ -199,11 +80,11 @@ test('a plan changes nothing and shows the deploy to come', async () => {
   expect(run.exitCode).toBe(0);
   expect(run.outputs.status).toBe('PLANNED');
   expect(await revisions('pf-plan')).toEqual([before]);
-  const live = await describeService(ecs, CLUSTER, 'pf-plan');
+  const live = await describeService(world.ecs, CLUSTER, 'pf-plan');
   expect(live?.taskDefinition).toBe(before);
   expect(live?.desiredCount).toBe(1);
   expect(run.summary).toContain('`desiredCount: 1 → 3`');
-  expect(run.summary).toContain(digest);
+  expect(run.summary).toContain(world.digest);
   expect(run.summary).not.toContain('### Deploy');
 });
 
@@ -213,7 +94,7 @@ describe('a failed check stops the deploy: its code, and nothing registered or u
     [
       'secret',
       'SLW-ECS-022',
-      async () => ({ secrets: `app:DB_PASSWORD=${secretArn.replace(/pf-db-\w+$/, 'pf-gone-AbCdEf')}` }),
+      async () => ({ secrets: `app:DB_PASSWORD=${world.secretArn.replace(/pf-db-\w+$/, 'pf-gone-AbCdEf')}` }),
       /Ensure secrets exist in correct region/,
     ],
     [
@@ -275,7 +156,7 @@ describe('a failed check stops the deploy: its code, and nothing registered or u
     expect(run.summary).toMatch(prevented);
     expect(run.summary).toContain(`❌ failed ${code}`);
     expect(await revisions(name)).toEqual([before]);
-    expect((await describeService(ecs, CLUSTER, name))?.taskDefinition).toBe(before);
+    expect((await describeService(world.ecs, CLUSTER, name))?.taskDefinition).toBe(before);
   });
 
   test('network → SLW-ECS-027 (a subnet the account does not have)', async () => {

@@ -215,7 +215,7 @@ describe('pre-flight against the emulators and a registry', () => {
     };
   }
   const target = (images: string[], secrets: string[] = []) => ({
-    service: { serviceName: 'web', launchType: 'EC2' },
+    service: { serviceName: 'web', launchType: 'EC2' as const },
     definition: {
       family: 'web',
       containerDefinitions: images.map((image, i) => ({

@@ -38,6 +38,8 @@ export function planCounts(plan: SyncPlan): SyncCounts {
 export const STAGING_TABLE = escapeIdentifier('slipway_sync_rows');
 export const HASHES_TABLE = escapeIdentifier('slipway_sync_hashes');
 export const DIFF_TABLE = escapeIdentifier('slipway_sync_diff');
+/** The diff as the merge of two hash streams finds it: kind, and the key as hex (see streamHashes). */
+export const DIFF_KEYS_TABLE = escapeIdentifier('slipway_sync_diff_keys');
 
 type DiffKind = 'added' | 'changed' | 'removed';
 
@@ -101,8 +103,44 @@ export class SyncSql {
       `CREATE TEMP TABLE ${HASHES_TABLE} ON COMMIT DROP AS SELECT ${this.keys.join(', ')} FROM ${this.table} WITH NO DATA; ` +
       `ALTER TABLE ${HASHES_TABLE} ${this.hashNames.map((name) => `ADD COLUMN ${name} bigint NOT NULL`).join(', ')}; ` +
       `CREATE TEMP TABLE ${DIFF_TABLE} ON COMMIT DROP AS SELECT ${this.keys.join(', ')} FROM ${this.table} WITH NO DATA; ` +
-      `ALTER TABLE ${DIFF_TABLE} ADD COLUMN kind text NOT NULL`
+      `ALTER TABLE ${DIFF_TABLE} ADD COLUMN kind text NOT NULL; ` +
+      `CREATE TEMP TABLE ${DIFF_KEYS_TABLE} (kind text NOT NULL, key text NOT NULL) ON COMMIT DROP`
     );
+  }
+
+  /**
+   * Run on either side: each row's key and hash, in the byte order of the key, so two streams merge in
+   * one pass. The key is its columns' UTF-8 bytes in hex, comma-separated ('n' for NULL): text that
+   * sorts the same under any collation's "C" order and in JavaScript, and needs no escaping.
+   */
+  streamHashes(): string {
+    const key = this.keys
+      .map((column) => `coalesce(encode(convert_to(r.${column}::text, 'UTF8'), 'hex'), 'n')`)
+      .join(` || ',' || `);
+    return `SELECT (${key}) COLLATE "C" AS key, ${this.rowHash('r')} AS hash FROM ${this.table} AS r ORDER BY 1`;
+  }
+
+  /** The merged diff's keys into the diff table, decoded back to the key columns' types. */
+  decodeDiffKeys(types: string[]): string {
+    const keys = this.keys.map((_, i) => {
+      const part = `split_part(d.key, ',', ${i + 1})`;
+      return `CASE WHEN ${part} = 'n' THEN NULL ELSE convert_from(decode(${part}, 'hex'), 'UTF8')::${escapeIdentifier(types[i]!)} END`;
+    });
+    return `INSERT INTO ${DIFF_TABLE} (${this.keys.join(', ')}, kind) SELECT ${keys.join(', ')}, d.kind FROM ${DIFF_KEYS_TABLE} d`;
+  }
+
+  /** Run on the source: the keys and column hashes of the rows with the given keys, as the hashes table holds them. */
+  sourceHashesByKey(): string {
+    const keysAsText = this.keys.map((key) => `r.${key}::text`).join(', ');
+    const arrays = this.keys.map((_, i) => `$${i + 1}::text[]`).join(', ');
+    return `SELECT ${this.keys.map((key) => `r.${key}::text`).join(', ')}, ${this.columnHashes('r').join(', ')}
+              FROM ${this.table} AS r WHERE (${keysAsText}) IN (SELECT * FROM unnest(${arrays}))`;
+  }
+
+  /** The first changed keys the plan lists, as text, one array per key column. */
+  firstChangedKeys(): string {
+    return `SELECT ${this.keys.map((key) => `coalesce(array_agg(d.${key}::text), '{}') AS ${key}`).join(', ')}
+              FROM (SELECT * FROM ${DIFF_TABLE} WHERE kind = 'changed' ORDER BY ${this.keys.join(', ')} LIMIT ${PLAN_LIST_LIMIT}) d`;
   }
 
   /** Run on the source: its keys and column hashes, in the hashes table's column order. */
@@ -149,9 +187,9 @@ export class SyncSql {
 
   /**
    * Works out the diff into the diff table in one join of the source's hashes with the target's rows,
-   * then reads its counts and the first keys of each kind. `sourceRows` is the hashes table's size.
+   * and counts it. `sourceRows` is the hashes table's size.
    */
-  async plan(client: Client, includeRemoved: boolean, sourceRows: number): Promise<SyncPlan> {
+  async diffByJoin(client: Client, includeRemoved: boolean, sourceRows: number): Promise<SyncCounts> {
     const first = this.keys[0]!;
     const key = this.keys.map((column) => `coalesce(h.${column}, t.${column})`).join(', ');
     await client.query(
@@ -164,7 +202,14 @@ export class SyncSql {
       `SELECT count(*) FILTER (WHERE kind = 'added')::int AS added, count(*) FILTER (WHERE kind = 'changed')::int AS changed,
               count(*) FILTER (WHERE kind = 'removed')::int AS removed FROM ${DIFF_TABLE}`,
     );
-    const counts = { ...rows[0]!, unchanged: sourceRows - rows[0]!.added - rows[0]!.changed };
+    return { ...rows[0]!, unchanged: sourceRows - rows[0]!.added - rows[0]!.changed };
+  }
+
+  /**
+   * The plan from the diff table: the first keys of each kind, and for changed ones the columns that
+   * differ (from the hashes table, which holds at least those rows' source hashes).
+   */
+  async readPlan(client: Client, counts: SyncCounts): Promise<SyncPlan> {
     const params = this.keyNames;
     const first1000 = (kind: DiffKind) =>
       `SELECT d.* FROM ${DIFF_TABLE} d WHERE d.kind = '${kind}' ORDER BY ${this.keys.map((k) => `d.${k}`).join(', ')} LIMIT ${PLAN_LIST_LIMIT}`;

@@ -11,6 +11,7 @@ import { PromptRow, readPromptFiles } from './prompt-files';
 import { reason } from './reason';
 import { DEFAULT_KEEP_SNAPSHOTS, SyncNeedsForceError, SyncResult } from './sync-result';
 import {
+  DIFF_KEYS_TABLE,
   DIFF_TABLE,
   HASHES_TABLE,
   RowKey,
@@ -299,18 +300,17 @@ async function prepareByHashes(
   },
 ): Promise<Prepared> {
   const { client, sourceClient, sql } = context;
+  let expected: Summary;
+  let counts: SyncCounts;
   if (sourceClient) {
-    await pipeline(
-      sourceClient.query(copyTo(`COPY (${sql.sourceHashes()}) TO STDOUT`)),
-      client.query(copyFrom(sql.copyHashesIn())),
-    );
+    ({ expected, counts } = await diffByStreams({ ...context, sourceClient }));
   } else {
     await stageWhole(context);
+    await client.query(`ANALYZE ${HASHES_TABLE}`);
+    expected = await summaryOf(client, sql.summary(HASHES_TABLE));
+    counts = await sql.diffByJoin(client, context.mode === 'overwrite', expected.rows);
   }
-  await client.query(`ANALYZE ${HASHES_TABLE}`);
-  const expected = await summaryOf(client, sql.summary(HASHES_TABLE));
-  const plan = await sql.plan(client, context.mode === 'overwrite', expected.rows);
-  const { counts } = plan;
+  const plan = await sql.readPlan(client, counts);
   return {
     plan,
     expected: Promise.resolve(expected),
@@ -326,6 +326,126 @@ async function prepareByHashes(
     },
     close: async () => undefined,
   };
+}
+
+/**
+ * A source database: both servers stream each row's key and hash in key order, at once, and one merge
+ * finds the diff, so neither side's rows are held or loaded anywhere; only the diff's keys are written
+ * to the target, and the source hashes of the changed rows the plan lists. The source's count and
+ * checksum come from its stream.
+ */
+async function diffByStreams(
+  context: PrepareContext & { sourceClient: Client; targetColumns: TableColumns; mode: SyncMode },
+): Promise<{ expected: Summary; counts: SyncCounts }> {
+  const { client, sourceClient, sql } = context;
+  const stream = (on: Client) =>
+    new HashCursor(hashLines(on.query(copyTo(`COPY (${sql.streamHashes()}) TO STDOUT`))));
+  const [source, target] = [stream(sourceClient), stream(client)];
+  const counts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
+  let rows = 0;
+  let sum = 0n;
+  // The diff's lines, batched; at most one per row that differs.
+  const diff: string[] = [];
+  let batch = '';
+  const record = (kind: keyof SyncCounts, key: string) => {
+    counts[kind]++;
+    batch += `${kind}\t${key}\n`;
+    if (batch.length > 65_536) {
+      diff.push(batch);
+      batch = '';
+    }
+  };
+  for (;;) {
+    const [s, t] = [source.current() ?? (await source.next()), target.current() ?? (await target.next())];
+    if (!s && !t) break;
+    if (s && (!t || s.key < t.key)) {
+      rows++;
+      sum += BigInt(s.hash);
+      record('added', s.key);
+      source.advance();
+    } else if (t && (!s || t.key < s.key)) {
+      if (context.mode === 'overwrite') record('removed', t.key);
+      target.advance();
+    } else {
+      rows++;
+      sum += BigInt(s!.hash);
+      if (s!.hash === t!.hash) counts.unchanged++;
+      else record('changed', s!.key);
+      source.advance();
+      target.advance();
+    }
+  }
+  diff.push(batch);
+  if (counts.added + counts.changed + counts.removed) {
+    await pipeline(
+      Readable.from(diff),
+      client.query(copyFrom(`COPY ${DIFF_KEYS_TABLE} (kind, key) FROM STDIN`)),
+    );
+    const types = sql.keyNames.map((name) => context.targetColumns.get(name)!.type);
+    await client.query(sql.decodeDiffKeys(types));
+    await client.query(`ANALYZE ${DIFF_TABLE}`);
+  }
+  if (counts.changed) await loadChangedHashes({ ...context, sourceClient });
+  const checksum = createHash('md5').update(`${rows}:${sum}`).digest('hex');
+  return { expected: { rows, checksum }, counts };
+}
+
+interface HashLine {
+  key: string;
+  hash: string;
+}
+
+/** COPY text lines of `key<TAB>hash`, a chunk's worth at a time; keys are hex, so nothing is escaped. */
+async function* hashLines(stream: AsyncIterable<Buffer>): AsyncGenerator<HashLine[]> {
+  let partial = '';
+  for await (const chunk of stream) {
+    const lines = (partial + chunk.toString('latin1')).split('\n');
+    partial = lines.pop()!;
+    yield lines.map((line) => {
+      const tab = line.indexOf('\t');
+      return { key: line.slice(0, tab), hash: line.slice(tab + 1) };
+    });
+  }
+}
+
+/** The merge's place in one side's stream: it waits only when a chunk is used up, not for every row. */
+class HashCursor {
+  private batch: HashLine[] = [];
+  private at = 0;
+
+  constructor(private readonly lines: AsyncGenerator<HashLine[]>) {}
+
+  current(): HashLine | undefined {
+    return this.batch[this.at];
+  }
+
+  advance(): void {
+    this.at++;
+  }
+
+  /** The next line once more has arrived; undefined at the end of the stream. */
+  async next(): Promise<HashLine | undefined> {
+    while (this.at >= this.batch.length) {
+      const next = await this.lines.next();
+      if (next.done) return undefined;
+      [this.batch, this.at] = [next.value, 0];
+    }
+    return this.batch[this.at];
+  }
+}
+
+/** The source's column hashes of the changed rows the plan lists, for the columns each one changes. */
+async function loadChangedHashes({ client, sourceClient, sql }: PrepareContext & { sourceClient: Client }) {
+  const { rows: keyRows } = await client.query<Record<string, string[]>>(sql.firstChangedKeys());
+  const { rows } = await sourceClient.query<(string | null)[]>({
+    text: sql.sourceHashesByKey(),
+    values: sql.keyNames.map((name) => keyRows[0]![name]!),
+    rowMode: 'array',
+  } as QueryArrayConfig);
+  await pipeline(
+    Readable.from(rows.map((row) => row.map((value) => copyField(value, false)).join('\t') + '\n')),
+    client.query(copyFrom(sql.copyHashesIn())),
+  );
 }
 
 /** Files and snapshots: every row into the staging table, and their hashes computed from it. */

@@ -31,7 +31,7 @@ import { ECS } from './codes';
 import { Diagnosis, diagnose } from './diagnose';
 import { OneOffResult, OneOffTask, oneOffFailure, runOneOffTask } from './one-off';
 import { DeployPlan, PreflightMode, preflightNotes, servicePlan } from './plan';
-import { PreflightClients, preflight, preflightClients } from './preflight';
+import { PreflightClients, preflight } from './preflight';
 import { pruneRevisions } from './revisions';
 import { PollSchedule } from './polling';
 import { describe } from './describe';
@@ -92,7 +92,7 @@ export interface DeployContext {
   signal?: AbortSignal;
   /** Made only when a service deploys through CodeDeploy. */
   codedeploy?: ClientFactory<CodeDeployClient>;
-  /** Clients the pre-flight checks call (default: made on first use in the deploy's region). */
+  /** Clients the pre-flight checks call (preflightClients); without them there are no checks. */
   preflight?: PreflightClients;
 }
 
@@ -193,6 +193,8 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
   const { ecs, logger } = context;
 
   const services = await findServices(ecs, request.cluster, request.services);
+  // The checks' SDK modules load while the task definitions are read.
+  if (preflightMode(request, context) !== 'off') context.preflight!.prefetch?.();
   const codeDeployed = services.filter(isCodeDeployService);
   const named = request.codeDeploy?.application || request.codeDeploy?.deploymentGroup;
   if (named && codeDeployed.length > 1) {
@@ -412,6 +414,12 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
   return { status, services: results, oneOffTask, plan: deployPlan };
 }
 
+/** The checks need their clients: a caller that gives none (a library user, a unit test) gets none. */
+function preflightMode(request: DeployRequest, context: DeployContext): PreflightMode {
+  if (!context.preflight) return 'off';
+  return request.plan && request.preflight === 'off' ? 'warn' : (request.preflight ?? 'warn');
+}
+
 /**
  * The plan of every deploy: each service's changes and images, and the pre-flight checks of what the
  * new definitions need (run for a plan even when pre-flight is off, since a plan shows them).
@@ -421,7 +429,7 @@ async function planDeploy(
   request: DeployRequest,
   context: DeployContext,
 ): Promise<DeployPlan> {
-  const mode = request.plan && request.preflight === 'off' ? 'warn' : (request.preflight ?? 'warn');
+  const mode = preflightMode(request, context);
   const checks =
     mode === 'off'
       ? []
@@ -429,7 +437,7 @@ async function planDeploy(
           const started = Date.now();
           const found = await preflight(
             plans.map((p) => ({ service: p.service, definition: p.definition })),
-            context.preflight ?? preflightClients(undefined),
+            context.preflight!,
           );
           const passed = found.filter((c) => c.status === 'passed').length;
           context.logger.info(`${passed} of ${found.length} check(s) passed in ${Date.now() - started} ms`);
