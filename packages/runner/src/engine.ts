@@ -79,6 +79,7 @@ export interface JobRun {
   errors: string[];
   log: string[];
   permissions: Permissions;
+  durationMs: number;
 }
 
 export interface JobResult {
@@ -591,7 +592,18 @@ function emptyRun(
   result: Result,
   permissions: Permissions,
 ): JobRun {
-  return { name, matrix, result, outputs: {}, steps: [], summary: '', errors: [], log: [], permissions };
+  return {
+    name,
+    matrix,
+    result,
+    outputs: {},
+    steps: [],
+    summary: '',
+    errors: [],
+    log: [],
+    permissions,
+    durationMs: 0,
+  };
 }
 
 /** A job that calls a reusable workflow: its inputs and secrets evaluated here, its jobs run nested. */
@@ -708,9 +720,13 @@ async function runJobInstance(
     if (!release) return { ...run, result: 'cancelled' };
   }
   let environment: EnvironmentRecord | undefined;
+  const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'slipway-job-'));
   try {
-    if (controller.signal.aborted) return { ...run, result: 'cancelled' };
+    if (controller.signal.aborted) {
+      run.result = 'cancelled';
+      return run;
+    }
     // The name is known before the job starts; the url only once its steps have run.
     const environmentUrl = child(job.environment, 'url');
     const environmentName = asString(
@@ -729,7 +745,8 @@ async function runJobInstance(
         (await state.options.hooks?.approve?.({ job: title, environment: environmentName })) ?? true;
       if (!environment.approved) {
         fail(`The deployment to ${environmentName} was rejected.`);
-        return { ...run, result: 'failure' };
+        run.result = 'failure';
+        return run;
       }
     }
     const workspace = join(dir, 'workspace');
@@ -967,6 +984,8 @@ async function runJobInstance(
     run.result = jobStatus;
     return run;
   } finally {
+    run.durationMs = Date.now() - started;
+    log(state, title, `${run.result} in ${run.durationMs} ms`);
     release?.();
     await rm(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@
  * the local runner, one commit after another: every step asserts on what the workflows left behind —
  * ECS task definitions, image digests, database rows, job results — not on their logs.
  */
-import { pushEvent } from '@slipway/runner';
+import { pushEvent, workflowDispatchEvent } from '@slipway/runner';
 import type { RunResult } from '@slipway/runner';
 import { REGISTRY, REPOSITORY, startWorld, type Environment, type World } from './world';
 
@@ -205,4 +205,73 @@ describe('2. merges into main promote what staging validated', () => {
     expect(results(run)['deploy/deploy (deals-worker)']).toBe('success');
     await expectPromoted(run, ['api', 'worker'], builds, rolesFrom);
   }, 180_000);
+});
+
+test('6. a crashing image: the deploy job fails with the diagnosis, ECS is back on the last good image, the prompts are not synced', async () => {
+  const staged = world.repo.commit(
+    'staging',
+    {
+      'api/server.py': '# The deals API.\nVERSION = "4"\nraise SystemExit(1)\n',
+      'prompts/greet.yaml': 'content: |\n  Never shown.\nmodel: gpt-x\n',
+    },
+    'API v4 (crashes on start)',
+  );
+  const good = await world.running('staging', 'deals-api');
+  const promptsBefore = await prompts('staging');
+  // This commit's image exits on start: the sandbox runs it as a crash once it exists.
+  world.onEnvironment = async (job) => {
+    if (!job.startsWith('deploy/deploy')) return;
+    const digest = await world.digestOf('deals/api', sha7(staged[1]));
+    if (digest) world.sandbox.setScenario(`${REGISTRY}/deals/api@${digest}`, 'crash');
+  };
+  try {
+    const run = await push('staging', staged);
+    expect(results(run)).toMatchObject({
+      'deploy/image (deals-api)': 'success',
+      'deploy/deploy (deals-api)': 'failure',
+      'deploy/prompts': 'skipped',
+    });
+    expect(run.conclusion).toBe('failure');
+    const errors = errorsOf(run).join('\n');
+    expect(errors).toMatch(/deploy\/deploy: .*deals-api/);
+    expect(errors).toMatch(/exit(ed)? code 1|exited with code 1|Essential container/i);
+    expect(await world.running('staging', 'deals-api')).toMatchObject({ image: good.image });
+    expect(await prompts('staging')).toEqual(promptsBefore);
+  } finally {
+    world.onEnvironment = undefined;
+  }
+}, 180_000);
+
+describe('7. rollback dispatches (docs/examples/rollback.yml)', () => {
+  const dispatch = (inputs: Record<string, string>) =>
+    world.run(
+      'rollback',
+      workflowDispatchEvent({
+        repository: REPOSITORY,
+        ref: 'refs/heads/main',
+        sha: world.repo.head('main'),
+        inputs,
+      }),
+    );
+
+  test('to previous, then to a chosen revision, each validated', async () => {
+    const current = await world.running('staging', 'deals-api');
+    const family = current.taskDefinition.replace(/:\d+$/, '');
+    const run = await dispatch({ environment: 'staging', services: '["deals-api"]', revision: 'previous' });
+    expect(errorsOf(run)).toEqual([]);
+    expect(results(run)).toMatchObject({ 'rollback/rollback (deals-api)': 'success' });
+    const previous = await world.running('staging', 'deals-api');
+    expect(previous.taskDefinition).not.toBe(current.taskDefinition);
+    expect(previous.image).not.toBe(current.image);
+    expect(run.jobs['rollback/rollback']!.runs[0]!.summary).toContain(
+      `Recent revisions of ${family.split('/')[1]}`,
+    );
+    expect(world.roles.at(-1)!.subject).toBe(`repo:${REPOSITORY}:environment:staging`);
+
+    const revision = current.taskDefinition.split(':').at(-1)!;
+    const chosen = await dispatch({ environment: 'staging', services: '["deals-api"]', revision });
+    expect(errorsOf(chosen)).toEqual([]);
+    expect(results(chosen)).toMatchObject({ 'rollback/rollback (deals-api)': 'success' });
+    expect(await world.running('staging', 'deals-api')).toEqual(current);
+  }, 120_000);
 });
