@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, waitForPortClosed, waitUntil } from './ports';
+import { TokenService, startTokenService } from './registry-token';
 
 /** Debian's docker-registry (the CNCF distribution registry) on loopback, and a podman-backed `docker`. */
 export interface LocalRegistry {
@@ -14,6 +15,8 @@ export interface LocalRegistry {
   builderEnv: Record<string, string>;
   /** The `docker` the builder env runs: Debian's podman-docker when installed, else a symlink to podman. */
   docker: DockerCli;
+  /** For a protected registry: the token service its Bearer challenge names. */
+  tokens?: TokenService;
   stop(): Promise<void>;
 }
 
@@ -43,11 +46,15 @@ export async function findPodmanDocker(path = process.env.PATH ?? ''): Promise<s
   return undefined;
 }
 
-export async function startRegistry(): Promise<LocalRegistry> {
+/** `login` protects the registry: every call needs a token, which only that user gets (Bearer flow). */
+export async function startRegistry(
+  options: { login?: { username: string; password: string } } = {},
+): Promise<LocalRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const config = join(dir, 'config.yml');
+  const tokens = options.login ? await startTokenService(dir, options.login) : undefined;
   await writeFile(
     config,
     [
@@ -55,6 +62,11 @@ export async function startRegistry(): Promise<LocalRegistry> {
       'log: { level: info, accesslog: { disabled: false } }',
       `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
       `http: { addr: "${host}" }`,
+      ...(tokens
+        ? [
+            `auth: { token: { realm: "${tokens.realm}", service: ${tokens.service}, issuer: ${tokens.issuer}, rootcertbundle: ${tokens.certificate} } }`,
+          ]
+        : []),
     ].join('\n'),
   );
   let log = '';
@@ -62,7 +74,8 @@ export async function startRegistry(): Promise<LocalRegistry> {
   child.stdout.on('data', (chunk) => (log += chunk));
   child.stderr.on('data', (chunk) => (log += chunk));
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  await waitUntil(async () => (await fetch(`http://${host}/v2/`).catch(() => undefined))?.ok, {
+  const up = (status?: number) => status === 200 || (tokens !== undefined && status === 401);
+  await waitUntil(async () => up((await fetch(`http://${host}/v2/`).catch(() => undefined))?.status), {
     timeoutMs: 15_000,
     what: `docker-registry on ${host} (log: ${log.slice(-300)})`,
   });
@@ -94,9 +107,11 @@ export async function startRegistry(): Promise<LocalRegistry> {
     log: () => log,
     builderEnv,
     docker,
+    tokens,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
+      await tokens?.stop();
       await waitForPortClosed(port, 5_000);
       await rm(dir, { recursive: true, force: true });
     },

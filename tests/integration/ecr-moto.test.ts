@@ -141,10 +141,10 @@ test('skip-if-built: the commit’s image gets the missing tags by manifest; no 
   expect(calls).not.toContain('PutImage');
 });
 
-test('promotion retags the staging image for production in at most 3 ECR calls', async () => {
+test('promotion retags the staging image for production in 3 ECR calls, and lists every tag it carries in a 4th', async () => {
   // Staging built the commit on main; production adds its environment tag to that very image.
   await ensureRepository(ecr, { name: 'promo', mutability: 'MUTABLE' }, memoryLogger());
-  for (const tag of ['sha-7654321', 'main']) {
+  for (const tag of ['sha-7654321', 'main', 'staging']) {
     await ecr.send(
       new PutImageCommand({ repositoryName: 'promo', imageManifest: manifest('b'), imageTag: tag }),
     );
@@ -158,8 +158,9 @@ test('promotion retags the staging image for production in at most 3 ECR calls',
     },
   );
   expect(promoted.result).toBe('retagged');
-  expect(calls).toEqual(['DescribeRepositories', 'BatchGetImage', 'PutImage']);
-  expect(promoted.tags).toEqual(['sha-7654321', 'main', 'production']);
+  expect(calls).toEqual(['DescribeRepositories', 'BatchGetImage', 'PutImage', 'DescribeImages']);
+  // The tags output is every tag the image carries: this step's, then staging's from before.
+  expect(promoted.tags).toEqual(['sha-7654321', 'main', 'production', 'staging']);
 });
 
 test('an IMMUTABLE repository keeps fixed tags, refuses to move one, and never takes latest', async () => {
@@ -255,7 +256,7 @@ describe('promotion from another repository in the same registry', () => {
 
     expect(promoted.result).toBe('retagged');
     expect(promoted.tags).toEqual(['sha-1234567', 'main', 'production']);
-    // Target lookups, then the source, then one PutImage per tag; nothing else.
+    // Target lookups, then the source, one PutImage per tag, and the tags it carries; nothing else.
     expect(calls).toEqual([
       'DescribeRepositories',
       'BatchGetImage',
@@ -263,6 +264,7 @@ describe('promotion from another repository in the same registry', () => {
       'PutImage',
       'PutImage',
       'PutImage',
+      'DescribeImages',
     ]);
     expect(calls.filter((c) => LAYER_CALLS.includes(c))).toEqual([]);
 

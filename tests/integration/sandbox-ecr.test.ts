@@ -342,7 +342,12 @@ describe('promotion with @slipway/ecr against the sandbox', () => {
       tags: ['sha-1111111', 'main', 'production'],
       sizeBytes: 100 + 2048 + 512,
     });
-    expect(sandbox.calls()).toEqual({ DescribeRepositories: 1, BatchGetImage: 1, PutImage: 2 });
+    expect(sandbox.calls()).toEqual({
+      DescribeRepositories: 1,
+      BatchGetImage: 1,
+      PutImage: 2,
+      DescribeImages: 1,
+    });
     for (const tag of promoted.tags) expect(await digestOf('web', tag)).toBe(sha256(body));
     const images = await ecr.send(new DescribeImagesCommand({ repositoryName: 'web' }));
     expect(images.imageDetails?.map((i) => i.imageTags)).toEqual([['sha-1111111', 'main', 'production']]);

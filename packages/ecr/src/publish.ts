@@ -2,9 +2,12 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { Clock, ConfigurationError, Logger, Pair, Secrets, SlipwayError, systemClock } from '@slipway/kit';
 import { BuildPlan, buildAndPush } from './build';
 import { ECR } from './codes';
+import { registryCredentials } from './credentials';
 import { dockerLogin } from './login';
 import { ensureRepository } from './repository';
-import { DistributionStore, EcrStore, ImageStore, Manifest, imageSize } from './store';
+import { DistributionStore } from './distribution';
+import { ImageStore, Manifest } from './manifests';
+import { EcrStore, imageSize } from './store';
 import { GitContext, PlannedTag, commitOf, commitTag, computeTags, fitToMutability, mergeTags } from './tags';
 
 export interface PublishRequest {
@@ -37,6 +40,8 @@ export interface PublishContext {
   onLogin?: (registry: string) => void;
   clock?: Clock;
   fetcher?: typeof fetch;
+  /** Where `docker login` / `podman login` stored credentials (default process.env), for other registries. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type PublishResult = 'built' | 'retagged' | 'present';
@@ -45,6 +50,7 @@ export interface Published {
   repositoryUri: string;
   imageUri: string;
   digest: string;
+  /** Every tag the image carries after the step: this step's first, then the others it already had. */
   tags: string[];
   droppedTags: PlannedTag[];
   result: PublishResult;
@@ -173,11 +179,12 @@ export async function publish(request: PublishRequest, context: PublishContext):
     result = 'built';
   }
 
+  const carried = await store.tagsOf(request.repository, image.digest);
   return {
     repositoryUri,
     imageUri: `${repositoryUri}@${image.digest}`,
     digest: image.digest,
-    tags,
+    tags: [...tags, ...carried.filter((tag) => !tags.includes(tag))],
     droppedTags: dropped,
     result,
     sizeBytes: imageSize(image),
@@ -190,11 +197,16 @@ async function openRepository(request: PublishRequest, context: PublishContext) 
   const target = ecrTarget(request);
   if (!target) {
     return {
-      store: new DistributionStore(request.registry!, context.fetcher) as ImageStore,
+      store: new DistributionStore(request.registry!, {
+        fetcher: context.fetcher,
+        credentials: () => registryCredentials(request.registry!, context.secrets, context.env),
+        onSecret: (token) => context.secrets.register(token),
+      }) as ImageStore,
       repositoryUri: `${request.registry}/${request.repository}`,
       immutable: request.mutability === 'IMMUTABLE',
       warnings: [] as string[],
-      // Other registries are logged in to before this step (e.g. docker/login-action), or anonymous.
+      // Other registries are logged in to before this step (docker/login-action, docker or podman
+      // login): the builder pushes with that login, and the store reads it from the same files.
       login: undefined,
     };
   }

@@ -53,6 +53,24 @@ test('plain docker build (or podman) gets no buildx-only flags', () => {
   );
 });
 
+test('several platforms: buildx pushes the list itself; podman builds it under --manifest, afresh', () => {
+  const multi = { ...plan, platforms: ['linux/amd64', 'linux/arm64'] };
+  const buildx = buildArguments(multi, { kind: 'buildx', registryCache: true }, new Map());
+  expect(buildx.slice(0, 3)).toEqual(['buildx', 'build', '--push']);
+  expect(buildx).not.toContain('--load');
+  expect(buildx).toEqual(
+    expect.arrayContaining(['--platform', 'linux/amd64,linux/arm64', '--tag', 'r/app:main']),
+  );
+  const podman = buildArguments(multi, { kind: 'podman', registryCache: false }, new Map());
+  expect(podman[0]).toBe('build');
+  expect(podman).toEqual(expect.arrayContaining(['--manifest', 'r/app:sha-1234567', '--no-cache']));
+  expect(podman).not.toContain('--tag');
+  // One platform is built as before: loaded, then pushed tag by tag.
+  expect(buildArguments(plan, { kind: 'podman', registryCache: false }, new Map())).not.toContain(
+    '--manifest',
+  );
+});
+
 test.each([
   ['sha-1234567', { repository: 'app', reference: 'sha-1234567' }],
   ['sha256:abc', { repository: 'app', reference: 'sha256:abc' }],

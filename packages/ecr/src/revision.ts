@@ -1,0 +1,115 @@
+import { ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
+import { Secrets, awsErrorName, parseImageRef } from '@slipway/kit';
+import { registryCredentials } from './credentials';
+import { DistributionStore } from './distribution';
+import { ImageReader, Manifest, ecrManifests } from './manifests';
+
+/** The OCI label build-push-ecr sets to the commit an image was built from. */
+export const REVISION_LABEL = 'org.opencontainers.image.revision';
+
+const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
+
+export interface ImageLocation {
+  host: string;
+  repository: string;
+  /** The digest when the reference has one, else its tag (default latest). */
+  reference: string;
+  tag?: string;
+}
+
+/** Where an image reference points, as a registry's API names it (Docker Hub's library/ included). */
+export function locateImage(image: string): ImageLocation {
+  const { name, tag, digest } = parseImageRef(image);
+  const first = name.split('/')[0]!;
+  const hosted = name.includes('/') && (/[.:]/.test(first) || first === 'localhost');
+  const host = hosted ? first : 'docker.io';
+  let repository = hosted ? name.slice(first.length + 1) : name;
+  if (host === 'docker.io' && !repository.includes('/')) repository = `library/${repository}`;
+  return { host, repository, reference: digest ?? tag ?? 'latest', tag };
+}
+
+export interface StoreOptions {
+  /** An ECR client for a region, made only for an ECR host. */
+  ecr: (region: string) => ECRClient | Promise<ECRClient>;
+  secrets: Secrets;
+  env?: NodeJS.ProcessEnv;
+  fetcher?: typeof fetch;
+}
+
+/** ECR read through its API: BatchGetImage for manifests, a download URL for a blob. */
+export class EcrReader implements ImageReader {
+  constructor(
+    private readonly ecr: ECRClient,
+    readonly host: string,
+    private readonly registryId?: string,
+  ) {}
+
+  manifests(repository: string, references: string[]): Promise<Map<string, Manifest>> {
+    return ecrManifests(this.ecr, this.registryId, repository, references);
+  }
+
+  async blob(repository: string, digest: string): Promise<Buffer | undefined> {
+    let url: string | undefined;
+    try {
+      const answer = await this.ecr.send(
+        new GetDownloadUrlForLayerCommand({
+          registryId: this.registryId,
+          repositoryName: repository,
+          layerDigest: digest,
+        }),
+      );
+      url = answer.downloadUrl;
+    } catch (error) {
+      if (/LayersNotFound|LayerInaccessible|RepositoryNotFound/.test(awsErrorName(error) ?? ''))
+        return undefined;
+      throw error;
+    }
+    if (!url) return undefined;
+    const answer = await fetch(url);
+    return answer.ok ? Buffer.from(await answer.arrayBuffer()) : undefined;
+  }
+}
+
+/** A reader for a registry host: ECR's API for an ECR host, the distribution API with the stored login otherwise. */
+export async function readerFor(host: string, options: StoreOptions): Promise<ImageReader> {
+  const ecr = ECR_HOST.exec(host);
+  if (ecr) return new EcrReader(await options.ecr(ecr[2]!), host, ecr[1]);
+  return new DistributionStore(host, {
+    fetcher: options.fetcher,
+    credentials: () => registryCredentials(host, options.secrets, options.env),
+    onSecret: (token: string) => options.secrets.register(token),
+  });
+}
+
+/**
+ * An image's labels, from the config blob its manifest names (for a multi-platform index, the first
+ * linux/amd64 image's, else the first's: the builds of one commit share their labels). Undefined when
+ * the image or its config is not in the registry.
+ */
+export async function imageLabels(
+  store: ImageReader,
+  repository: string,
+  reference: string,
+): Promise<Record<string, string> | undefined> {
+  let manifest = (await store.manifests(repository, [reference])).get(reference);
+  if (manifest && isIndex(manifest)) {
+    const { manifests = [] } = JSON.parse(manifest.body) as {
+      manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[];
+    };
+    const images = manifests.filter((m) => m.platform?.os !== 'unknown');
+    const chosen =
+      images.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? images[0];
+    manifest = chosen && (await store.manifests(repository, [chosen.digest])).get(chosen.digest);
+  }
+  if (!manifest) return undefined;
+  const config = (JSON.parse(manifest.body) as { config?: { digest?: string } }).config?.digest;
+  if (!config) return undefined;
+  const blob = await store.blob(repository, config);
+  if (!blob) return undefined;
+  const parsed = JSON.parse(blob.toString('utf8')) as { config?: { Labels?: Record<string, string> | null } };
+  return parsed.config?.Labels ?? {};
+}
+
+function isIndex(manifest: Manifest): boolean {
+  return /manifest\.list|image\.index/.test(manifest.mediaType) || /"manifests"\s*:/.test(manifest.body);
+}
