@@ -275,3 +275,96 @@ describe('7. rollback dispatches (docs/examples/rollback.yml)', () => {
     expect(await world.running('staging', 'deals-api')).toEqual(current);
   }, 120_000);
 });
+
+describe('4. changes with no image', () => {
+  test('a migrations-only push migrates and redeploys nothing', async () => {
+    const before = {
+      api: await world.running('staging', 'deals-api'),
+      worker: await world.running('staging', 'deals-worker'),
+    };
+    const builds = world.builds().length;
+    const run = await push(
+      'staging',
+      world.repo.commit(
+        'staging',
+        { 'migrations/004_deal_notes.sql': 'ALTER TABLE deals ADD COLUMN notes text;\n' },
+        'Deal notes',
+      ),
+    );
+    expect(errorsOf(run)).toEqual([]);
+    expect(results(run)).toMatchObject({
+      'deploy/image': 'skipped',
+      'deploy/migrate': 'success',
+      'deploy/deploy': 'skipped',
+      'deploy/prompts': 'skipped',
+    });
+    expect(
+      await world.query(
+        'staging',
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'deals' AND column_name = 'notes'",
+      ),
+    ).toEqual([{ column_name: 'notes' }]);
+    expect({
+      api: await world.running('staging', 'deals-api'),
+      worker: await world.running('staging', 'deals-worker'),
+    }).toEqual(before);
+    expect(world.builds()).toHaveLength(builds);
+  }, 120_000);
+
+  test('a prompts-only push syncs the prompts and redeploys nothing', async () => {
+    const before = {
+      api: await world.running('staging', 'deals-api'),
+      worker: await world.running('staging', 'deals-worker'),
+    };
+    const run = await push(
+      'staging',
+      world.repo.commit(
+        'staging',
+        { 'prompts/greet.yaml': 'content: |\n  Hello again, {{name}}.\nmodel: gpt-x\n' },
+        'Warmer greeting',
+      ),
+    );
+    expect(errorsOf(run)).toEqual([]);
+    expect(results(run)).toMatchObject({
+      'deploy/image': 'skipped',
+      'deploy/migrate': 'skipped',
+      'deploy/deploy': 'skipped',
+      'deploy/prompts': 'success',
+    });
+    expect((await prompts('staging')).find((p) => p.name === 'greet')?.content).toBe(
+      'Hello again, {{name}}.\n',
+    );
+    expect({
+      api: await world.running('staging', 'deals-api'),
+      worker: await world.running('staging', 'deals-worker'),
+    }).toEqual(before);
+  }, 120_000);
+});
+
+test('5. a force push whose before is gone: every service is deployed, not a git error', async () => {
+  world.repo.git('checkout', '-q', 'staging');
+  const gone = world.repo.head('staging');
+  world.repo.git('reset', '-q', '--hard', 'HEAD~1');
+  const [, after] = world.repo.commit(
+    'staging',
+    { 'api/server.py': '# The deals API.\nVERSION = "5"\n' },
+    'API v5, replacing the rewritten history',
+  );
+  // The old tip is on no branch now: a checkout (all branches, full history) cannot reach it.
+  world.repo.git('reflog', 'expire', '--expire=now', '--all');
+  world.repo.git('gc', '-q', '--prune=now');
+  const run = await world.run(
+    'deploy',
+    pushEvent({ repository: REPOSITORY, ref: 'refs/heads/staging', before: gone, after, forced: true }),
+  );
+  expect(errorsOf(run)).toEqual([]);
+  expect(results(run)).toMatchObject({
+    'deploy/select': 'success',
+    'deploy/deploy (deals-api)': 'success',
+    'deploy/deploy (deals-worker)': 'success',
+  });
+  const tag = sha7(after);
+  for (const container of ['api', 'worker']) {
+    expect((await digests('staging'))[container]).toBe(await world.digestOf(`deals/${container}`, tag));
+  }
+}, 120_000);
