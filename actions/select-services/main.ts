@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { gitRevision, glob, input, parseInputs } from '@slipway/kit';
+import { commitInput, gitRevision, glob, input, parseInputs } from '@slipway/kit';
 import { changedFiles, parseServices, selectServices, sourceKeys, touches } from '@slipway/pipeline';
 import { actionInputs, actionLogger, runStep, setOutputs, writeSummary } from '../common/runtime';
 
@@ -15,10 +15,13 @@ export function run(): Promise<void> {
       'prompts-paths': input.list({ lines: true, item: glob }),
     });
     const services = parseServices(inputs.services);
-    const base =
-      inputs.base ?? github.context.payload.before ?? github.context.payload.pull_request?.base?.sha;
-    const head = inputs.head ?? github.context.sha;
     const cwd = process.env.GITHUB_WORKSPACE ?? process.cwd();
+    // Revisions the caller gave must exist; the event's own "before" may not (a force push), which selects all.
+    const base =
+      (inputs.base && (await commitInput('base', inputs.base, cwd))) ??
+      github.context.payload.before ??
+      github.context.payload.pull_request?.base?.sha;
+    const head = inputs.head ? await commitInput('head', inputs.head, cwd) : github.context.sha;
     const changes = await changedFiles(base, head, cwd);
     const selected = selectServices(services, changes.files);
     const keys = await sourceKeys(selected, head, cwd);

@@ -355,14 +355,15 @@ export const sqlIdentifier = pattern(
  * with "-", so it cannot be read as an option even where no `--` guards it.
  */
 export const gitRevision = grammar(
-  'a commit id (7–64 hex digits) or a branch/tag name, optionally followed by ~N or ^N',
+  'a commit id (7–64 hex digits) or a branch/tag name (letters, digits and _ . / + -), optionally followed by ~N or ^N',
   (text) => {
     check(!text.startsWith('-'), 'starts with "-", which git would read as an option');
     const base = text.replace(/(?:[~^]\d*)+$/, '');
     check(base.length > 0 && base.length <= 255, 'is not a revision');
     if (/^[0-9a-f]{7,64}$/i.test(base) || base === 'HEAD') return text;
+    // git allows more in a ref name; shell and glob characters are refused all the same.
     check(
-      !/[\s~^:?*[\\]/.test(base) &&
+      /^[\w./+-]+$/.test(base) &&
         !base.includes('..') &&
         !base.includes('@{') &&
         base !== '@' &&

@@ -3,6 +3,7 @@ import { z } from 'zod/mini';
 import { ConfigurationError } from './errors';
 import { statSync } from 'node:fs';
 import { Grammar, arnRegion, controlCharacterIn, pathInside } from './grammars';
+import { runCommand } from './exec';
 import { Secrets } from './secrets';
 
 export const INVALID_INPUT = 'SLW-KIT-001';
@@ -382,4 +383,27 @@ export function workspacePath(
     }
   }
   return path;
+}
+
+/**
+ * A revision input checked against the checkout before anything uses it (`--end-of-options`, so even a
+ * value that slipped past the grammar is never an option): the commit it names, or an error naming it.
+ */
+export async function commitInput(name: string, revision: string, cwd: string): Promise<string> {
+  const found = await runCommand(
+    'git',
+    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`],
+    {
+      cwd,
+    },
+  );
+  if (found.exitCode === 0) return found.stdout.trim();
+  throw new ConfigurationError(
+    INVALID_INPUT,
+    `Input "${name}" names no commit in this checkout: got "${clip(revision)}".`,
+    {
+      remedy:
+        'Give a commit, branch or tag the checkout holds (actions/checkout with fetch-depth: 0 fetches the whole history).',
+    },
+  );
 }

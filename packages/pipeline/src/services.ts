@@ -48,7 +48,8 @@ export function parseServices(text: string): ServiceSpec[] {
     const issue = result.error.issues[0]!;
     throw new ConfigurationError(
       PIPELINE.INVALID_SERVICES,
-      `Input "services" at ${issue.path.join('.') || 'the top'}: ${issue.message}.`,
+      // zod says "received undefined" of a field that is not there.
+      `Input "services" at ${issue.path.join('.') || 'the top'}: ${issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'missing (expected $1)')}.`,
       {
         remedy:
           'Each entry needs service, container, repository and paths (a list of globs); context, dockerfile, health-url and source-repository are optional.',
