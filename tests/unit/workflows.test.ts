@@ -290,14 +290,10 @@ describe('deploy.yml', () => {
     expect(jobs.prompts!.if).toContain('contains(fromJSON(\'["success", "skipped"]\'), needs.image.result)');
   });
 
-  test('images are retagged only in jobs inside the environment, after the approval job', () => {
+  test('images are pushed or retagged only in jobs inside the environment, after the approval job', () => {
     for (const [name, job] of Object.entries(jobs)) {
       for (const step of job.steps ?? []) {
-        if (
-          !step.uses?.startsWith('slipway-dev/slipway/actions/build-push-ecr@') ||
-          !step.with?.['promote-from']
-        )
-          continue;
+        if (!step.uses?.startsWith('slipway-dev/slipway/actions/build-push-ecr@')) continue;
         const environment = typeof job.environment === 'object' ? job.environment.name : job.environment;
         expect({ name, environment }).toEqual({ name, environment: '${{ inputs.environment }}' });
         expect({ name, afterApproval: upstream(name).has('approval') }).toEqual({
