@@ -32,6 +32,7 @@ import { Diagnosis, diagnose } from './diagnose';
 import { OneOffResult, OneOffTask, oneOffFailure, runOneOffTask } from './one-off';
 import { DeployPlan, PreflightMode, preflightNotes, servicePlan } from './plan';
 import { PreflightClients, preflight } from './preflight';
+import { OrderingContext, checkOrdering } from './ordering';
 import { pruneRevisions } from './revisions';
 import { PollSchedule } from './polling';
 import { describe } from './describe';
@@ -74,6 +75,8 @@ export interface DeployRequest {
    * its end, within the timeout (default true); false reports ROLLED_BACK at once.
    */
   waitForRollback?: boolean;
+  /** Deploy an image built from an older commit than the one running (a rollback); default refuse. */
+  allowOlder?: boolean;
   /** Pre-flight checks before anything is registered (default warn). */
   preflight?: PreflightMode;
   /** Show what would be done, with the pre-flight results, and change nothing. */
@@ -92,6 +95,8 @@ export interface DeployContext {
   signal?: AbortSignal;
   /** Made only when a service deploys through CodeDeploy. */
   codedeploy?: ClientFactory<CodeDeployClient>;
+  /** Where deploy order is checked: the git checkout, how an image's commit is read. */
+  ordering?: Omit<OrderingContext, 'logger'>;
   /** Clients the pre-flight checks call (preflightClients); without them there are no checks. */
   preflight?: PreflightClients;
 }
@@ -208,6 +213,11 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
     );
   }
   const plans = await Promise.all(services.map((service) => plan(service, request, context)));
+  await checkOrdering(
+    plans.map((p) => ({ service: p.service.serviceName!, live: p.live, target: p.definition })),
+    request.allowOlder ?? false,
+    { ...context.ordering, logger },
+  );
 
   const deployPlan = await planDeploy(plans, request, context);
   const stopped = request.plan

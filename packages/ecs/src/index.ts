@@ -16,3 +16,4 @@ export * from './codedeploy';
 export * from './preflight';
 export * from './plan';
 export * from './fargate';
+export * from './ordering';
