@@ -261,7 +261,7 @@ describe('pre-flight against the emulators and a registry', () => {
     );
     const secretCheck = checks.find((c) => c.kind === 'secret')!;
     expect(secretCheck).toMatchObject({ status: 'unchecked' });
-    expect(secretCheck.detail).toMatch(/secretsmanager:DescribeSecret failed: UnknownOperationException/);
+    expect(secretCheck.detail).toMatch(/^secretsmanager:DescribeSecret failed \(HTTP 400\): UnknownOperationException — /);
     expect(checks.find((c) => c.kind === 'secret-access')).toMatchObject({
       status: 'failed',
       code: 'SLW-ECS-023',

@@ -139,10 +139,14 @@ type Found = Pick<PreflightCheck, 'status' | 'detail' | 'digest'>;
 /** A check that could not be made: why, in words. */
 function unchecked(error: unknown, call: string): Found {
   const name = awsErrorName(error) ?? 'Error';
-  const why = DENIED.has(name)
-    ? `the deployer may not call ${call}`
-    : `${call} failed: ${name}${error instanceof Error && error.message ? ` — ${error.message}` : ''}`;
-  return { status: 'unchecked', detail: why };
+  if (DENIED.has(name)) return { status: 'unchecked', detail: `the deployer may not call ${call}` };
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  // The first line only: an unparseable answer's message runs on about the SDK's internals.
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '').slice(0, 160) : '';
+  return {
+    status: 'unchecked',
+    detail: `${call} failed${status ? ` (HTTP ${status})` : ''}: ${name}${message ? ` — ${message}` : ''}`,
+  };
 }
 
 /**
