@@ -28,6 +28,7 @@ import { startBastion, type Bastion } from '../../helpers/sshd';
 import { startMoto, type MotoServer } from '../../helpers/moto';
 import { startPostgresPair, type PgPair } from '../../helpers/postgres';
 import { waitUntil } from '../../helpers/ports';
+import { GitHubApi } from './github-api';
 
 const root = join(__dirname, '..', '..', '..');
 export const REPOSITORY = 'acme/deals';
@@ -48,6 +49,8 @@ export interface World {
   repo: AppRepository;
   ecs: ECSClient;
   ecr: ECRClient;
+  /** The GitHub REST API the jobs' actions and gh call. */
+  github: GitHubApi;
   /** Requests each environment's /health answered. */
   healthChecks: Record<Environment, number>;
   /** Every image the docker stand-in built, in order: its tags. */
@@ -58,10 +61,10 @@ export interface World {
   approvals: { job: string; environment: string }[];
   /** Called when a job enters an environment (before its steps): a test may prepare the world. */
   onEnvironment?: (job: string, environment: string) => void | Promise<void>;
-  run(workflow: 'deploy' | 'rollback', event: WorkflowEvent): Promise<RunResult>;
+  run(workflow: 'deploy' | 'rollback' | 'preview', event: WorkflowEvent): Promise<RunResult>;
   query<T>(environment: Environment, sql: string): Promise<T[]>;
   /** The image each container of the service's current task definition runs. */
-  running(environment: Environment, service: Service): Promise<{ taskDefinition: string; image: string }>;
+  running(environment: Environment, service: string): Promise<{ taskDefinition: string; image: string }>;
   /** The digest ECR holds under this tag, if any. */
   digestOf(repository: string, tag: string): Promise<string | undefined>;
   stop(): Promise<void>;
@@ -118,8 +121,19 @@ function deployCaller(example: string, health: Record<Environment, string>, bast
   return document.toString();
 }
 
+/**
+ * docs/examples' preview caller without its load balancer: pr-<N>.<preview-domain> needs DNS and TLS this
+ * machine does not have, so the preview is validated on ECS's terms (listener rules: ecs-deploy-preview e2e).
+ */
+function previewCaller(example: string): string {
+  const document = parseDocument(example);
+  document.setIn(['jobs', 'preview', 'with', 'preview-domain'], '');
+  document.setIn(['jobs', 'preview', 'with', 'listener-arn'], '');
+  return document.toString();
+}
+
 export async function startWorld(): Promise<World> {
-  const [sandbox, moto, databases, bastion] = await Promise.all([
+  const [sandbox, moto, databases, bastion, github] = await Promise.all([
     startSandbox({
       speed: 60,
       clusters: ENVIRONMENTS.map((e) => `deals-${e}`),
@@ -129,6 +143,7 @@ export async function startWorld(): Promise<World> {
     startMoto(),
     startPostgresPair(),
     startBastion(),
+    new GitHubApi(REPOSITORY).start(),
   ]);
   const aws = { region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const ecs = new ECSClient({ ...aws, endpoint: sandbox.url });
@@ -172,7 +187,7 @@ export async function startWorld(): Promise<World> {
     health[environment] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  async function running(environment: Environment, service: Service) {
+  async function running(environment: Environment, service: string) {
     const described = await ecs.send(
       new DescribeServicesCommand({ cluster: `deals-${environment}`, services: [service] }),
     );
@@ -264,6 +279,10 @@ export async function startWorld(): Promise<World> {
     deployCaller(readFileSync(join(root, 'docs', 'examples', 'deploy.yml'), 'utf8'), health, bastion),
   );
   cpSync(join(root, 'docs', 'examples', 'rollback.yml'), join(workflows, 'rollback.yml'));
+  writeFileSync(
+    join(workflows, 'preview.yml'),
+    previewCaller(readFileSync(join(root, 'docs', 'examples', 'preview.yml'), 'utf8')),
+  );
   const repo = new AppRepository(repoDir);
   repo.git('init', '-q', '-b', 'main');
   repo.git('add', '-A');
@@ -274,6 +293,7 @@ export async function startWorld(): Promise<World> {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   symlinkSync(join(__dirname, 'docker-stand-in.mjs'), join(bin, 'docker'));
+  symlinkSync(join(__dirname, 'gh-stand-in.mjs'), join(bin, 'gh'));
   const buildLog = join(dir, 'builds.log');
   writeFileSync(buildLog, '');
 
@@ -286,6 +306,7 @@ export async function startWorld(): Promise<World> {
     repo,
     ecs,
     ecr,
+    github,
     healthChecks,
     roles: [],
     approvals: [],
@@ -303,6 +324,7 @@ export async function startWorld(): Promise<World> {
         endpoints: {
           aws: moto.url,
           services: { ECS: sandbox.url, ECR: sandbox.url, CLOUDWATCH_LOGS: sandbox.url },
+          github: github.url,
         },
         secrets: { BASTION_SSH_KEY: bastion.privateKey },
         env: {
@@ -352,6 +374,7 @@ export async function startWorld(): Promise<World> {
         moto.stop(),
         databases.stop(),
         bastion.stop(),
+        github.stop(),
         ...servers.map((s) => new Promise((resolve) => s.close(resolve))),
       ]);
       rmSync(dir, { recursive: true, force: true });
