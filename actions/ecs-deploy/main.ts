@@ -1,5 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import {
+  checkDeployFiles,
   deploy,
   deployFailure,
   deployOutputs,
@@ -19,6 +20,7 @@ export function run(): Promise<void> {
     const preview = readPreviewRequest(actionInputs);
     if (preview) return runPreviewStep(preview);
     const request = readDeployRequest(actionInputs);
+    await checkDeployFiles(request);
     const result = await deploy(request, contextFor(request.region));
     setOutputs(deployOutputs(result));
     await writeSummary(deploySummary(result));
@@ -28,6 +30,7 @@ export function run(): Promise<void> {
 }
 
 async function runPreviewStep(request: PreviewRequest & { region?: string }): Promise<void> {
+  if (request.deploy) await checkDeployFiles(request.deploy);
   // Previews alone manage load balancer rules: their code and ELB's client load only for them.
   const { runPreview } = await import('@slipway/ecs');
   const result = await runPreview(request, {

@@ -22,7 +22,8 @@ import {
 import { ECS } from './codes';
 import { DeployRequest } from './deploy';
 import { PreviewRequest } from './preview';
-import { parseTaskDefinitionRef } from './taskdef';
+import { loadTaskDefinitionFile, parseTaskDefinitionRef, render } from './taskdef';
+import { appSpecFor } from './codedeploy';
 
 /** A container's env or secret name: NAME, or container:NAME for one container. */
 const envName = pattern(
@@ -292,4 +293,17 @@ function parseCommand(raw: string): string[] {
     'Input "run-task-command" starts with "[" but is not a JSON array of strings.',
     { remedy: 'Use ["npm", "run", "migrate"], or a command line such as: npm run migrate.' },
   );
+}
+
+/**
+ * Reads the files a deploy names before anything is called: a task definition that does not parse, or
+ * names no container an override names, and an AppSpec that is no AppSpec, fail while nothing has changed.
+ */
+export async function checkDeployFiles(request: DeployRequest): Promise<void> {
+  if (request.source.kind === 'file') {
+    const file = await loadTaskDefinitionFile(request.source.path);
+    render(file.input, request.overrides, 'the task definition file');
+  }
+  const appSpec = request.codeDeploy?.appSpecPath;
+  if (appSpec) await appSpecFor({}, 'arn:aws:ecs:us-east-1:000000000000:task-definition/check:1', appSpec);
 }

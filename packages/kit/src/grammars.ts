@@ -162,9 +162,14 @@ export function checkArn(text: string, rule: ArnRule): Arn {
   else {
     try {
       region.parse(parts.region);
-    } catch {
-      throw new Error(`has "${parts.region}" where the region belongs`);
+    } catch (error) {
+      throw new Error(`has "${parts.region}" where the region belongs`, { cause: error });
     }
+    const owner = (partition(parts.region) as { name?: string }).name;
+    check(
+      owner === parts.partition,
+      `is in partition ${parts.partition}, but ${parts.region} is in ${owner}`,
+    );
   }
   check(/^\d{12}$/.test(parts.accountId), 'has no 12-digit account id');
   const resource = parts.resource;
@@ -337,6 +342,7 @@ export function url(schemes: readonly string[]): Grammar<URL> {
       `has the scheme "${parsed!.protocol.slice(0, -1)}", not ${schemes.join(' or ')}`,
     );
     check(parsed!.hostname !== '', 'has no host');
+    check(parsed!.port !== '0', 'has port 0');
     return parsed!;
   });
 }

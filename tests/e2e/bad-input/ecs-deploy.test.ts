@@ -181,6 +181,26 @@ const cases: BadInput[] = [
     inputs: { ...base, 'codedeploy-application': 'app/../x' },
     names: 'codedeploy-application',
   },
+  {
+    title: 'task-definition not JSON or YAML of a task definition',
+    inputs: { ...base, 'task-definition': 'Dockerfile' },
+    names: 'task-definition',
+  },
+  {
+    title: 'images naming a container the task-definition file lacks',
+    inputs: { ...base, 'task-definition': 'task-definition.json', images: 'nope=nginx:1' },
+    names: 'images',
+  },
+  {
+    title: 'codedeploy-appspec not an AppSpec',
+    inputs: { ...base, 'codedeploy-appspec': 'services.txt' },
+    names: 'codedeploy-appspec',
+  },
+  {
+    title: 'cluster ARN in the China partition with a US region',
+    inputs: { ...base, cluster: 'arn:aws-cn:ecs:us-east-1:123456789012:cluster/prod' },
+    names: 'cluster',
+  },
   { title: 'keep-revisions zero', inputs: { ...base, 'keep-revisions': '0' }, names: 'keep-revisions' },
   {
     title: 'max-failed-tasks a word',

@@ -47,6 +47,8 @@ const cases: BadInput[] = [
     inputs: { ...base, 'target-group-arns': `${TG}\n${TG}` },
     names: 'target-group-arns',
   },
+  { title: 'urls port 0', inputs: { ...base, urls: 'http://127.0.0.1:0/health' }, names: 'urls' },
+  { title: 'urls port 99999', inputs: { ...base, urls: 'http://127.0.0.1:99999/health' }, names: 'urls' },
   { title: 'urls ftp', inputs: { ...base, urls: 'ftp://files.example.com/x' }, names: 'urls' },
   { title: 'urls not a URL', inputs: { ...base, urls: 'not a url' }, names: 'urls' },
   { title: 'urls a relative path', inputs: { ...base, urls: '/health' }, names: 'urls' },
