@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadActionSpec } from '@slipway/cli';
 import type { ActionSpec } from '@slipway/cli';
@@ -45,6 +45,8 @@ export interface StandInResult {
   outputs: Record<string, string>;
   /** Variables exported to the job's later steps, as core.exportVariable does. */
   env: Record<string, string>;
+  /** Directories put first on PATH for later steps, as core.addPath does. */
+  path?: string[];
 }
 
 /**
@@ -103,6 +105,39 @@ const STAND_INS: Record<string, StandIn> = {
       await run('-c', 'advice.detachedHead=false', 'checkout', '-q', '--force', 'FETCH_HEAD');
       const commit = (await run('rev-parse', 'HEAD')).stdout.trim();
       return { outputs: { ref: context.ref, commit }, env: {} };
+    },
+  },
+  'actions/setup-python': {
+    inputs: {
+      'python-version': undefined,
+      'python-version-file': undefined,
+      cache: undefined,
+      architecture: undefined,
+      'check-latest': 'false',
+      'update-environment': 'true',
+    },
+    // The runner machine's own python3 stands in for the tool cache: the step fails, as setup-python
+    // does, when it is not the version asked for.
+    async run(inputs) {
+      const wanted = inputs['python-version'];
+      if (!wanted)
+        throw new RunnerError('input', 'actions/setup-python: only python-version is implemented.');
+      const found = await git('python3', [
+        '-c',
+        'import sys; print("%d.%d.%d" % sys.version_info[:3]); print(sys.executable)',
+      ]).catch(() => undefined);
+      const [version, executable] = found ? found.stdout.trim().split('\n') : [];
+      if (!version || !executable || !(version === wanted || version.startsWith(`${wanted}.`))) {
+        throw new Error(
+          `actions/setup-python: The version '${wanted}' with architecture 'x64' was not found (this runner has ${version ?? 'no python3'}).`,
+        );
+      }
+      const bin = dirname(executable);
+      return {
+        outputs: { 'python-version': version, 'python-path': executable },
+        env: { pythonLocation: dirname(bin) },
+        path: [bin],
+      };
     },
   },
   'aws-actions/configure-aws-credentials': {

@@ -780,6 +780,10 @@ async function runJobInstance(
       tool_cache: join(dir, 'tool-cache'),
       environment: 'github-hosted',
     };
+    // GitHub fetches every action of a job before its first step: an unknown one stops the run even on a
+    // step that would be skipped.
+    for (const step of job.steps)
+      if ('uses' in step) resolveAction(step.uses.value, state.slipway, state.distDir);
     for (const [index, step] of job.steps.entries()) {
       if (controller.signal.aborted && jobStatus !== 'cancelled') jobStatus = 'cancelled';
       const stepRaw = sequenceItem(child(raw, 'steps'), index);
@@ -898,6 +902,7 @@ async function runJobInstance(
                 .map(([k, v]) => `${k}<<EOF_RUNNER\n${v}\nEOF_RUNNER\n`)
                 .join(''),
             );
+            await writeFile(files.GITHUB_PATH, (done.path ?? []).map((dir) => `${dir}\n`).join(''));
             await writeFile(
               files.GITHUB_ENV,
               Object.entries(done.env)

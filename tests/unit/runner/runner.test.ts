@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { gitRepository, workflowFile } from './helpers';
 const CHECKOUT = 'actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09';
 const AWS = 'aws-actions/configure-aws-credentials@7474bc4690e29a8392af63c5b98e7449536d5c3a';
 const ROLE = 'arn:aws:iam::123456789012:role/deployer';
+const SETUP_PYTHON = 'actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c';
 
 let repo: ReturnType<typeof gitRepository>;
 let dir: string;
@@ -581,6 +583,50 @@ jobs:
 `);
     await expect(result).rejects.toThrow(RunnerError);
     await expect(result).rejects.toThrow(message);
+  });
+
+  test('an unknown action stops the run even on a step that would be skipped', async () => {
+    await expect(
+      run(`
+on: push
+permissions: {}
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo first
+      - if: false
+        uses: someone/else@v1
+`),
+    ).rejects.toThrow(/someone\/else@v1: an action this runner does not know/);
+  });
+
+  test('setup-python stands in with the machine’s python3, and fails for a version it does not have', async () => {
+    const version = execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+      encoding: 'utf8',
+    }).trim();
+    const workflow = (wanted: string) => `
+on: push
+permissions: {}
+jobs:
+  py:
+    runs-on: ubuntu-latest
+    steps:
+      - id: setup
+        uses: ${SETUP_PYTHON}
+        with: { python-version: '${wanted}' }
+      - run: python --version 2>&1 || python3 --version
+`;
+    const ok = await run(workflow(version));
+    expect(ok.jobs.py!.result).toBe('success');
+    expect(ok.jobs.py!.runs[0]!.steps[0]!.outputs['python-version']).toMatch(
+      new RegExp(`^${version.replace('.', '\\.')}\\.`),
+    );
+    const missing = await run(workflow('2.7'));
+    expect(missing.jobs.py!.result).toBe('failure');
+    expect(missing.jobs.py!.runs[0]!.errors.join('\n')).toMatch(
+      /The version '2.7' with architecture 'x64' was not found/,
+    );
   });
 
   test.each([
