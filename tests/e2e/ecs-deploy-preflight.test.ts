@@ -86,6 +86,9 @@ test('a plan changes nothing and shows the deploy to come', async () => {
   expect(run.summary).toContain('`desiredCount: 1 → 3`');
   expect(run.summary).toContain(world.digest);
   expect(run.summary).not.toContain('### Deploy');
+  // The plan as an output too, for a pull request's comment.
+  expect(run.outputs.plan).toMatch(/^### Plan of the ECS deploy\n/);
+  expect(run.outputs.plan).toContain('`desiredCount: 1 → 3`');
 });
 
 describe('a failed check stops the deploy: its code, and nothing registered or updated', () => {

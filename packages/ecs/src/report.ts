@@ -37,6 +37,7 @@ export function deployOutputs(result: DeployResult): Record<string, string> {
     ),
     'task-arn': result.oneOffTask?.taskArn ?? '',
     'task-exit-code': result.oneOffTask?.exitCode === undefined ? '' : String(result.oneOffTask.exitCode),
+    plan: result.plan ? appendPlan(new Summary(), result.plan, 'Plan of the ECS deploy').toMarkdown() : '',
   };
 }
 
