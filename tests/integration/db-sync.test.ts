@@ -181,3 +181,13 @@ test.each([
   expect((await syncPrompts(target, drift)).counts).toMatchObject({ changed: 200, unchanged: 100 });
   await equal();
 });
+
+test('upsert from a database keeps the rows only the target has, and verifies the rest', async () => {
+  const result = await syncPrompts(target, options({ mode: 'upsert' }));
+  expect(result.counts).toEqual({ added: 1, changed: 1, removed: 0, unchanged: 0 });
+  expect(await query(target, 'SELECT * FROM prompts ORDER BY name')).toEqual([
+    { name: 'a', content: 'new a' },
+    { name: 'b', content: 'new b' },
+    { name: 'z', content: 'old z' },
+  ]);
+});

@@ -41,7 +41,8 @@ export const DIFF_TABLE = escapeIdentifier('slipway_sync_diff');
 /** The diff as the merge of two hash streams finds it: kind, and the key as hex (see streamHashes). */
 export const DIFF_KEYS_TABLE = escapeIdentifier('slipway_sync_diff_keys');
 
-type DiffKind = 'added' | 'changed' | 'removed';
+/** `extra`: a row only the target has, which upsert keeps (and verification leaves out). */
+type DiffKind = 'added' | 'changed' | 'removed' | 'extra';
 
 /** The key columns' values as text, one array per key column: how keys travel between servers. */
 export type KeyArrays = string[][];
@@ -168,7 +169,7 @@ export class SyncSql {
     return this.summary(
       wholeTable
         ? this.table
-        : `(SELECT t.* FROM ${this.table} t WHERE EXISTS (SELECT 1 FROM ${HASHES_TABLE} h WHERE ${this.keysMatch('h', 't')}))`,
+        : `(SELECT t.* FROM ${this.table} t WHERE NOT EXISTS (SELECT 1 FROM ${DIFF_TABLE} d WHERE d.kind = 'extra' AND ${this.keysMatch('d', 't')}))`,
     );
   }
 
@@ -194,11 +195,11 @@ export class SyncSql {
     const key = this.keys.map((column) => `coalesce(h.${column}, t.${column})`).join(', ');
     await client.query(
       `INSERT INTO ${DIFF_TABLE} (${this.keys.join(', ')}, kind)
-       SELECT ${key}, CASE WHEN t.${first} IS NULL THEN 'added' WHEN h.${first} IS NULL THEN 'removed' ELSE 'changed' END
-         FROM ${HASHES_TABLE} h ${includeRemoved ? 'FULL' : 'LEFT'} JOIN ${this.table} t ON ${this.keysMatch('h', 't')}
+       SELECT ${key}, CASE WHEN t.${first} IS NULL THEN 'added' WHEN h.${first} IS NULL THEN '${includeRemoved ? 'removed' : 'extra'}' ELSE 'changed' END
+         FROM ${HASHES_TABLE} h FULL JOIN ${this.table} t ON ${this.keysMatch('h', 't')}
         WHERE t.${first} IS NULL OR h.${first} IS NULL OR ${this.storedRowHash('h')} <> ${this.rowHash('t')}`,
     );
-    const { rows } = await client.query<Record<DiffKind, number>>(
+    const { rows } = await client.query<Record<'added' | 'changed' | 'removed', number>>(
       `SELECT count(*) FILTER (WHERE kind = 'added')::int AS added, count(*) FILTER (WHERE kind = 'changed')::int AS changed,
               count(*) FILTER (WHERE kind = 'removed')::int AS removed FROM ${DIFF_TABLE}`,
     );
@@ -221,7 +222,7 @@ export class SyncSql {
           values,
         )
       ).rows[0]!.list;
-    const keysOf = (kind: DiffKind) =>
+    const keysOf = (kind: 'added' | 'removed') =>
       counts[kind] ? list<RowKey>(`SELECT ${this.keyObject('d')} FROM (${first1000(kind)}) d`) : [];
     const targetHashes = this.columnHashes('t');
     const changedColumns = this.compared.length

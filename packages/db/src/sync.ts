@@ -347,8 +347,8 @@ async function diffByStreams(
   // The diff's lines, batched; at most one per row that differs.
   const diff: string[] = [];
   let batch = '';
-  const record = (kind: keyof SyncCounts, key: string) => {
-    counts[kind]++;
+  const record = (kind: 'added' | 'changed' | 'removed' | 'extra', key: string) => {
+    if (kind !== 'extra') counts[kind]++;
     batch += `${kind}\t${key}\n`;
     if (batch.length > 65_536) {
       diff.push(batch);
@@ -364,7 +364,7 @@ async function diffByStreams(
       record('added', s.key);
       source.advance();
     } else if (t && (!s || t.key < s.key)) {
-      if (context.mode === 'overwrite') record('removed', t.key);
+      record(context.mode === 'overwrite' ? 'removed' : 'extra', t.key);
       target.advance();
     } else {
       rows++;
@@ -376,7 +376,7 @@ async function diffByStreams(
     }
   }
   diff.push(batch);
-  if (counts.added + counts.changed + counts.removed) {
+  if (diff.some((lines) => lines.length)) {
     await pipeline(
       Readable.from(diff),
       client.query(copyFrom(`COPY ${DIFF_KEYS_TABLE} (kind, key) FROM STDIN`)),
