@@ -352,7 +352,8 @@ function callInputs(
     // The parser's converter knows no number type (and drops such an input's default); the raw declaration has both.
     const raw = child(child(child(child(workflow.root, 'on'), 'workflow_call'), 'inputs'), name);
     const type = String(config.type ?? evaluateToken(child(raw, 'type'), { contexts }));
-    let value: Value | undefined = given[name];
+    // A null (e.g. a dispatch input read on a push) is no value: the input takes its default.
+    let value: Value | undefined = given[name] ?? undefined;
     if (value === undefined) {
       if (config.required)
         throw new RunnerError('input', `${where}: input "${name}" is required by ${workflow.file}.`);
