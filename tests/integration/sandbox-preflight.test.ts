@@ -250,6 +250,23 @@ describe('pre-flight against the emulators and a registry', () => {
     ]);
   });
 
+  test('a secret is looked for in the region its ARN names: the same secret elsewhere is missing', async () => {
+    const created = await new SecretsManagerClient(at(moto.url)).send(
+      new CreateSecretCommand({ Name: 'pf-regional', SecretString: 'x' }),
+    );
+    const elsewhere = created.ARN!.replace(`:${region}:`, ':eu-west-1:');
+    const checks = await preflight(
+      [target([`${registry.host}/pf/app:v1`], [created.ARN!, `${elsewhere}:password::`])],
+      clients({
+        secretsManager: async (where) => new SecretsManagerClient({ ...at(moto.url), region: where }),
+      }),
+    );
+    expect(checks.filter((c) => c.kind === 'secret').map((c) => [c.status, c.detail, c.code])).toEqual([
+      ['passed', `secret exists in ${region}`, undefined],
+      ['failed', 'no such secret in eu-west-1', 'SLW-ECS-022'],
+    ]);
+  });
+
   test('a check the endpoint cannot answer is unchecked, not failed', async () => {
     const secret = await new SecretsManagerClient(at(moto.url)).send(
       new CreateSecretCommand({ Name: 'pf-unchecked', SecretString: 'x' }),
@@ -261,7 +278,9 @@ describe('pre-flight against the emulators and a registry', () => {
     );
     const secretCheck = checks.find((c) => c.kind === 'secret')!;
     expect(secretCheck).toMatchObject({ status: 'unchecked' });
-    expect(secretCheck.detail).toMatch(/^secretsmanager:DescribeSecret failed \(HTTP 400\): UnknownOperationException — /);
+    expect(secretCheck.detail).toMatch(
+      /^secretsmanager:DescribeSecret failed \(HTTP 400\): UnknownOperationException — /,
+    );
     expect(checks.find((c) => c.kind === 'secret-access')).toMatchObject({
       status: 'failed',
       code: 'SLW-ECS-023',
