@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Secrets } from '@slipway/kit';
+import { imageRevision } from '@slipway/ecr';
 import { runAction } from '../helpers/action';
 import { LocalRegistry, startRegistry } from '../helpers/registry';
 
@@ -132,6 +134,17 @@ test('a multi-platform build pushes one manifest list through the Bearer flow wi
   // The password is masked before use, and never printed otherwise.
   expect(built.stdout).toContain(`::add-mask::${LOGIN.password}`);
   expect(built.stdout.replace(/^::add-mask::.*$/gm, '')).not.toContain(LOGIN.password);
+
+  // What ecs-deploy reads to order deploys: the revision label, through the list's amd64 image's config
+  // blob, with the stored login (main is no sha- tag, so the label is the only source).
+  const revision = await imageRevision(`${registry.host}/team/app:main`, {
+    ecr: () => {
+      throw new Error('not an ECR host');
+    },
+    secrets: new Secrets(),
+    env: { REGISTRY_AUTH_FILE: authFile, HOME: dir },
+  });
+  expect(revision).toBe(SHA);
 
   // Promotion, with the login only in docker's config.json: the image now carries production too, and
   // the output lists every tag, staging included.

@@ -1,8 +1,9 @@
-import { ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
 import { Secrets, awsErrorName, parseImageRef } from '@slipway/kit';
 import { registryCredentials } from './credentials';
 import { DistributionStore } from './distribution';
 import { ImageReader, Manifest, ecrManifests } from './manifests';
+import { commitOfTag } from './tags';
 
 /** The OCI label build-push-ecr sets to the commit an image was built from. */
 export const REVISION_LABEL = 'org.opencontainers.image.revision';
@@ -46,6 +47,23 @@ export class EcrReader implements ImageReader {
 
   manifests(repository: string, references: string[]): Promise<Map<string, Manifest>> {
     return ecrManifests(this.ecr, this.registryId, repository, references);
+  }
+
+  /** Every tag of the image a tag or digest names: one DescribeImages call. */
+  async tagsOf(repository: string, reference: string): Promise<string[]> {
+    try {
+      const answer = await this.ecr.send(
+        new DescribeImagesCommand({
+          registryId: this.registryId,
+          repositoryName: repository,
+          imageIds: [reference.startsWith('sha256:') ? { imageDigest: reference } : { imageTag: reference }],
+        }),
+      );
+      return (answer.imageDetails ?? []).flatMap((d) => d.imageTags ?? []);
+    } catch (error) {
+      if (/ImageNotFound|RepositoryNotFound/.test(awsErrorName(error) ?? '')) return [];
+      throw error;
+    }
   }
 
   async blob(repository: string, digest: string): Promise<Buffer | undefined> {
@@ -112,4 +130,25 @@ export async function imageLabels(
 
 function isIndex(manifest: Manifest): boolean {
   return /manifest\.list|image\.index/.test(manifest.mediaType) || /"manifests"\s*:/.test(manifest.body);
+}
+
+const COMMIT = /^[0-9a-f]{7,64}$/;
+
+/**
+ * The commit an image was built from, or undefined when nothing says: its `sha-<hex>` tag; on ECR, the
+ * one sha- tag the image carries (DescribeImages, for an image pinned by digest as build-push-ecr
+ * outputs it); else its revision label, read from the config blob.
+ */
+export async function imageRevision(image: string, options: StoreOptions): Promise<string | undefined> {
+  const where = locateImage(image);
+  const tagged = commitOfTag(where.tag);
+  if (tagged) return tagged;
+  const reader = await readerFor(where.host, options);
+  if (reader instanceof EcrReader) {
+    const commits = new Set((await reader.tagsOf(where.repository, where.reference)).map(commitOfTag));
+    commits.delete(undefined);
+    if (commits.size === 1) return [...commits][0];
+  }
+  const label = (await imageLabels(reader, where.repository, where.reference))?.[REVISION_LABEL];
+  return label && COMMIT.test(label) ? label : undefined;
 }

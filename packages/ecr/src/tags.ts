@@ -41,6 +41,11 @@ export function commitTag(context: GitContext): string {
   return `sha-${commitOf(context).slice(0, 7)}`;
 }
 
+/** The commit a `sha-<hex>` tag names (the tag every build gets), or undefined for another tag. */
+export function commitOfTag(tag: string | undefined): string | undefined {
+  return tag ? /^sha-([0-9a-f]{7,64})$/.exec(tag)?.[1] : undefined;
+}
+
 /**
  * The documented tag policy: `sha-<7>` always; the branch on branch pushes; `pr-<N>` on pull requests;
  * `1.2.3`, `1.2`, `1` on a `v1.2.3` tag (a pre-release gets only its full version); the environment.

@@ -7,8 +7,9 @@ import type { TaskDefinitionInput } from './taskdef';
  * Deploys land in the order they were pushed: a deploy never replaces the commit a service runs with
  * an older one (an ancestor of it in git), unless it asks to (`allow-older`, as a rollback does).
  *
- * A commit is read from an image's `sha-<hex>` tag, else its `org.opencontainers.image.revision` label
- * in the registry. When either commit is unknown there is nothing to compare (info). When both are
+ * A commit is read from an image's `sha-<hex>` tag, the one sha- tag its digest carries in ECR, or its
+ * `org.opencontainers.image.revision` label in the registry (@slipway/ecr's imageRevision). When either
+ * commit is unknown there is nothing to compare (info). When both are
  * known but git cannot tell their order — no checkout, a shallow clone that lacks one of them — the
  * deploy goes on with a warning: refusing would block every deploy from a job without a full checkout,
  * and the warning says what to fix (actions/checkout with fetch-depth: 0).
@@ -45,13 +46,6 @@ export interface OrderingVerdict {
 type Ordered = 'older' | 'same' | 'newer' | 'diverged';
 
 const COMMIT = /^[0-9a-f]{7,64}$/;
-const SHA_TAG = /:sha-([0-9a-f]{7,64})(?:@|$)/;
-
-/** The commit a `sha-<hex>` tag names (as build-push-ecr tags every build), or undefined. */
-export function commitFromTag(image: string): string | undefined {
-  return SHA_TAG.exec(image)?.[1];
-}
-
 /**
  * Checks every container whose image changes and throws SLW-ECS-028 naming both commits when one
  * would go back to an older commit, before anything is registered or updated.
@@ -195,9 +189,9 @@ export class GitAncestry {
 }
 
 /**
- * The commit of an image: its sha- tag, else the revision label its registry holds (ECR through its
- * API, other registries with the login docker or podman stored). A registry that cannot be read is a
- * warning and an unknown commit, never a failed deploy.
+ * The commit of an image as @slipway/ecr reads it (loaded on first use, with ECR's client: a deploy
+ * whose images do not change never loads them). A registry that cannot be read is a warning and an
+ * unknown commit, never a failed deploy.
  */
 export function defaultRevisionReader(
   logger: Logger,
@@ -213,16 +207,11 @@ export function defaultRevisionReader(
     return clients.get(region)!();
   };
   return async (image) => {
-    const tagged = commitFromTag(image);
-    if (tagged) return tagged;
     try {
-      const { REVISION_LABEL, imageLabels, locateImage, readerFor } = await import('@slipway/ecr');
-      const where = locateImage(image);
-      const store = await readerFor(where.host, { ecr, secrets });
-      const label = (await imageLabels(store, where.repository, where.reference))?.[REVISION_LABEL];
-      return label && COMMIT.test(label) ? label : undefined;
+      const { imageRevision } = await import('@slipway/ecr');
+      return await imageRevision(image, { ecr, secrets });
     } catch (error) {
-      logger.warning(`Could not read the revision label of ${image}: ${(error as Error).message}`);
+      logger.warning(`Could not read the commit of ${image} from its registry: ${(error as Error).message}`);
       return undefined;
     }
   };

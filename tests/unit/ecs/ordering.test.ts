@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '@slipway/kit';
-import { GitAncestry, checkOrdering, commitFromTag } from '@slipway/ecs';
+import { commitOfTag } from '@slipway/ecr';
+import { GitAncestry, checkOrdering } from '@slipway/ecs';
 
 // A real repository: c1 → c2 → c3 on main, and d on a branch from c1.
 const repo = mkdtempSync(join(tmpdir(), 'slipway-order-'));
@@ -73,11 +74,12 @@ test('a commit the checkout lacks, a shallow clone, or no checkout: why it canno
   });
 });
 
-test('the commit of a sha- tag, with or without a digest; other tags have none', () => {
-  expect(commitFromTag(`${REGISTRY}:sha-1a2b3c4`)).toBe('1a2b3c4');
-  expect(commitFromTag(`${REGISTRY}:sha-1a2b3c4@sha256:${'a'.repeat(64)}`)).toBe('1a2b3c4');
-  expect(commitFromTag(`${REGISTRY}:main`)).toBeUndefined();
-  expect(commitFromTag(`${REGISTRY}@sha256:${'a'.repeat(64)}`)).toBeUndefined();
+test('the commit of a sha- tag; other tags have none', () => {
+  expect(commitOfTag('sha-1a2b3c4')).toBe('1a2b3c4');
+  expect(commitOfTag(`sha-${c1}`)).toBe(c1);
+  expect(commitOfTag('main')).toBeUndefined();
+  expect(commitOfTag('sha-XYZ1234')).toBeUndefined();
+  expect(commitOfTag(undefined)).toBeUndefined();
 });
 
 test('an older commit is refused with SLW-ECS-028 naming both commits and images', async () => {
