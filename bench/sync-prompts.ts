@@ -160,8 +160,16 @@ async function main() {
     const dump = median(full.dump);
 
     // The target now equals the source: a re-sync has nothing to do.
-    const snapshots = async () =>
-      (await sql<{ n: number }>(target.url, 'SELECT count(*)::int AS n FROM slipway_prompt_snapshots'))[0]!.n;
+    const snapshots = async () => {
+      const [{ exists }] = await sql<{ exists: boolean }>(
+        target.url,
+        "SELECT to_regclass('slipway_prompt_snapshots') IS NOT NULL AS exists",
+      );
+      if (!exists) return 0;
+      return (
+        await sql<{ n: number }>(target.url, 'SELECT count(*)::int AS n FROM slipway_prompt_snapshots')
+      )[0]!.n;
+    };
     const noop: SyncRun[] = [];
     const snapshotsBefore = await snapshots();
     for (let run = 0; run < runs; run++) noop.push(await syncPrompts(inputs));
