@@ -35,7 +35,13 @@ async function step(
   await writeFile(eventPath, JSON.stringify(event.payload ?? {}));
   return runAction(
     'build-push-ecr',
-    { repository: 'team/app', registry: registry.host, context: 'app', ...inputs },
+    // A promotion builds nothing, and "context" with "promote-from" is refused as doing nothing.
+    {
+      repository: 'team/app',
+      registry: registry.host,
+      ...(inputs['promote-from'] ? {} : { context: 'app' }),
+      ...inputs,
+    },
     {
       endpoint,
       cwd: fixtures,
@@ -137,13 +143,15 @@ test('builds and pushes once; a second run for the same commit pushes nothing', 
   );
   expect(promoted.outputs.result).toBe('retagged');
   expect((await manifest('production')).digest).toBe(pushed.digest);
+  // Every tag the image carries, the pull request's included, not only the ones this step set.
+  expect(JSON.parse(promoted.outputs.tags!)).toEqual(['sha-a1b2c3d', 'main', 'production', 'pr-7']);
   expect(uploads(registry.log())).toBe(before);
 }, 120_000);
 
 test.each<[string, Record<string, string>, string]>([
   ['a missing Dockerfile', { dockerfile: 'app/Dockerfile.missing' }, 'SLW-ECR-004'],
   ['a context outside the workspace', { context: '..' }, 'SLW-ECR-005'],
-  ['an invalid repository name', { repository: 'Team/App' }, 'SLW-ECR-001'],
+  ['an invalid repository name', { repository: 'Team/App' }, 'SLW-KIT-001'],
   ['a bad platform', { platform: 'linux/amd65' }, 'SLW-ECR-002'],
   ['a tag too long', { tags: 'x'.repeat(200) }, 'SLW-ECR-003'],
   ['an unknown promote source', { 'promote-from': 'sha-0000000' }, 'SLW-ECR-007'],
