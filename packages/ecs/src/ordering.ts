@@ -137,6 +137,10 @@ async function compare(
     : verdict('undecided', order.why, from, to);
 }
 
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop()?.slice(0, 200) ?? '';
+}
+
 function short(commit: string | undefined): string {
   return commit ? commit.slice(0, 12) : '?';
 }
@@ -171,7 +175,8 @@ export class GitAncestry {
     const inside = await this.git(['rev-parse', '--is-shallow-repository']);
     if (inside.exitCode !== 0)
       return {
-        why: `${this.repository} is not a git checkout, so the order of ${short(commit)} cannot be told (check out the repository with fetch-depth: 0 before this step)`,
+        // git's own words too: "dubious ownership" (safe.directory) reads like a missing checkout.
+        why: `${this.repository} is not a git checkout git can read (${lastLine(inside.stderr)}), so the order of ${short(commit)} cannot be told (check out the repository with fetch-depth: 0 before this step)`,
       };
     const shallow = inside.stdout.trim() === 'true';
     return {
