@@ -63,9 +63,11 @@ test('checks that pass: the deploy goes on as before, and its summary opens with
   for (const kind of ['image', 'secret', 'log-group', 'fargate-size', 'load-balancer', 'network']) {
     expect(run.summary).toMatch(new RegExp(`\\| pf-pass \\| ${kind} \\|[^\\n]*✅ passed`));
   }
-  // moto has no IAM policy simulator: the execution role's access cannot be checked, which warns.
-  expect(run.summary).toMatch(/\| secret-access \|[^\n]*⚠️ not checked/);
-  expect(run.stdout).toMatch(/::warning::pre-flight could not check pf-pass\/app: secret-access/);
+  expect(run.summary).toMatch(
+    /\| pf-pass \| secret-access \|[^\n]*✅ passed \| exec may secretsmanager:GetSecretValue/,
+  );
+  expect(run.summary).toMatch(/\| pf-pass \| secret-access \|[^\n]*✅ passed \| exec may ssm:GetParameters/);
+  expect(run.stdout).not.toMatch(/::warning::(pre-flight|SLW-ECS-02)/);
 });
 
 test('a plan changes nothing and shows the deploy to come', async () => {
@@ -113,6 +115,19 @@ describe('a failed check stops the deploy: its code, and nothing registered or u
         'task-definition': await file(
           'no-role.json',
           definition('pf-execution-role', { executionRoleArn: undefined }),
+        ),
+      }),
+      /Verify execution role has secretsmanager:GetSecretValue/,
+    ],
+    [
+      'execution role access',
+      'SLW-ECS-023',
+      async () => ({
+        'task-definition': await file(
+          'locked.json',
+          definition('pf-execution-role-access', {
+            executionRoleArn: 'arn:aws:iam::123456789012:role/locked',
+          }),
         ),
       }),
       /Verify execution role has secretsmanager:GetSecretValue/,

@@ -24,8 +24,9 @@ const credentials = { accessKeyId: 't', secretAccessKey: 't' };
 
 /**
  * A world where everything an ecs-deploy pre-flight checks exists: ECS, ECR (repository pf-app with
- * the tags asked for) and CloudWatch Logs (/ecs/pf) in the sandbox; a secret, a parameter, a subnet and a
- * security group in moto.
+ * the tags asked for), CloudWatch Logs (/ecs/pf) and IAM's simulator (role exec may read the secret and the
+ * parameter; role locked may read nothing) in the sandbox; a secret, a parameter, a subnet and a security
+ * group in moto.
  */
 export interface PreflightWorld {
   sandbox: Sandbox;
@@ -37,7 +38,7 @@ export interface PreflightWorld {
   securityGroup: string;
   /** The digest every pushed tag points at. */
   digest: string;
-  /** Environment for the action: Secrets Manager, SSM, EC2 and IAM at moto (the rest at the sandbox). */
+  /** Environment for the action: Secrets Manager, SSM and EC2 at moto (the rest, IAM too, at the sandbox). */
   env: Record<string, string>;
   image(tag: string): string;
   /** The definition every service starts from: everything it names exists. */
@@ -93,6 +94,15 @@ export async function startPreflightWorld(options: {
     await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'pf', Description: 'pf' }))
   ).GroupId!;
 
+  sandbox.setRolePolicy('arn:aws:iam::123456789012:role/exec', [
+    { effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [secret.ARN!] },
+    {
+      effect: 'Allow',
+      actions: ['ssm:GetParameters'],
+      resources: [`arn:aws:ssm:${region}:123456789012:parameter/pf/*`],
+    },
+  ]);
+  sandbox.setRolePolicy('arn:aws:iam::123456789012:role/locked', []);
   const ecs = ecsClient(sandbox.url);
   const image = (tag: string) => `${REGISTRY}/pf-app:${tag}`;
   const world: PreflightWorld = {
@@ -108,7 +118,6 @@ export async function startPreflightWorld(options: {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url,
       AWS_ENDPOINT_URL_SSM: moto.url,
       AWS_ENDPOINT_URL_EC2: moto.url,
-      AWS_ENDPOINT_URL_IAM: moto.url,
     },
     image,
     definition: (family, overrides = {}) => ({

@@ -27,7 +27,7 @@ import {
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { ClientException, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { IAMClient, NoSuchEntityException, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -141,6 +141,39 @@ describe('the sandbox answers as AWS does', () => {
     await expect(ecr.send(new ListImagesCommand({ repositoryName: 'pf/none' }))).rejects.toBeInstanceOf(
       RepositoryNotFoundException,
     );
+  });
+
+  test("IAM's SimulatePrincipalPolicy over a role's identity policy: allowed, implicit and explicit deny", async () => {
+    const role = 'arn:aws:iam::123456789012:role/sim';
+    const secret = (name: string) => `arn:aws:secretsmanager:${region}:123456789012:secret:${name}`;
+    sandbox.setRolePolicy(role, [
+      { effect: 'Allow', actions: ['secretsmanager:Get*'], resources: [secret('app/*')] },
+      { effect: 'Deny', actions: ['*'], resources: [secret('app/admin-??????')] },
+    ]);
+    const iam = new IAMClient(at(sandbox.url));
+    const answer = await iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: role,
+        ActionNames: ['SecretsManager:GetSecretValue', 'ssm:GetParameters'],
+        ResourceArns: [secret('app/db-AbCdEf'), secret('app/admin-AbCdEf')],
+      }),
+    );
+    expect(
+      answer.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalResourceName, r.EvalDecision]),
+    ).toEqual([
+      ['SecretsManager:GetSecretValue', secret('app/db-AbCdEf'), 'allowed'],
+      ['SecretsManager:GetSecretValue', secret('app/admin-AbCdEf'), 'explicitDeny'],
+      ['ssm:GetParameters', secret('app/db-AbCdEf'), 'implicitDeny'],
+      ['ssm:GetParameters', secret('app/admin-AbCdEf'), 'explicitDeny'],
+    ]);
+    await expect(
+      iam.send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: 'arn:aws:iam::123456789012:role/none',
+          ActionNames: ['ssm:GetParameters'],
+        }),
+      ),
+    ).rejects.toBeInstanceOf(NoSuchEntityException);
   });
 
   test('CloudWatch Logs: DescribeLogGroups by prefix', async () => {
@@ -264,6 +297,35 @@ describe('pre-flight against the emulators and a registry', () => {
     expect(checks.filter((c) => c.kind === 'secret').map((c) => [c.status, c.detail, c.code])).toEqual([
       ['passed', `secret exists in ${region}`, undefined],
       ['failed', 'no such secret in eu-west-1', 'SLW-ECS-022'],
+    ]);
+  });
+
+  test("the execution role's access, by the simulator: a parameter named without its ARN is in the role's account", async () => {
+    const role = 'arn:aws:iam::123456789012:role/reader';
+    sandbox.setRolePolicy(role, [
+      {
+        effect: 'Allow',
+        actions: ['ssm:GetParameters'],
+        resources: [`arn:aws:ssm:${region}:123456789012:parameter/pf/*`],
+      },
+    ]);
+    const base = target(
+      [`${registry.host}/pf/app:v1`],
+      ['/pf/there', `arn:aws:secretsmanager:${region}:123456789012:secret:x-AbCdEf`],
+    );
+    const checks = await preflight(
+      [{ ...base, definition: { ...base.definition, executionRoleArn: role } }],
+      clients({ iam: async () => new IAMClient(at(sandbox.url)) }),
+    );
+    expect(
+      checks.filter((c) => c.kind === 'secret-access').map((c) => [c.resource, c.status, c.detail]),
+    ).toEqual([
+      ['/pf/there', 'passed', 'reader may ssm:GetParameters'],
+      [
+        `arn:aws:secretsmanager:${region}:123456789012:secret:x-AbCdEf`,
+        'failed',
+        'reader may not secretsmanager:GetSecretValue (implicitDeny)',
+      ],
     ]);
   });
 

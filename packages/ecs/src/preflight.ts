@@ -460,6 +460,20 @@ export function secretSource(
   return { store: 'ssm', region: defaultRegion, id: valueFrom };
 }
 
+/**
+ * A parameter named without its ARN is in the task's account, which is the execution role's: IAM
+ * evaluates access against that ARN (a policy granting one parameter does not grant "*").
+ */
+function withParameterArn<S extends { store: string; region: string; id: string; arn?: string }>(
+  source: S,
+  roleArn: string | undefined,
+): S {
+  const [, partition, , , account] = (roleArn ?? '').split(':');
+  if (source.arn || source.store !== 'ssm' || !account) return source;
+  const path = source.id.startsWith('/') ? source.id : `/${source.id}`;
+  return { ...source, arn: `arn:${partition}:ssm:${source.region}:${account}:parameter${path}` };
+}
+
 async function checkSecrets(targets: Named[], clients: PreflightClients): Promise<PreflightCheck[]> {
   const uses: SecretUse[] = targets.flatMap((t) =>
     containersOf(t).flatMap((c) => {
@@ -474,7 +488,7 @@ async function checkSecrets(targets: Named[], clients: PreflightClients): Promis
         container: c.name!,
         valueFrom,
         executionRoleArn: t.definition.executionRoleArn,
-        ...secretSource(valueFrom, clients.region),
+        ...withParameterArn(secretSource(valueFrom, clients.region), t.definition.executionRoleArn),
       }));
     }),
   );

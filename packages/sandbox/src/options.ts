@@ -1,3 +1,4 @@
+import type { PolicyStatement } from './iam/simulator';
 import type { ScenarioName } from './scenarios';
 import { resolveTaskTiming, type TaskTiming } from './timing';
 
@@ -51,6 +52,11 @@ export interface Sandbox {
   port: number;
   setScenario(image: string, scenario: ScenarioName): void;
   setFaults(faults: FaultOptions): void;
+  /**
+   * The identity policy of a role, for IAM's SimulatePrincipalPolicy (the one IAM call the sandbox
+   * answers, in IAM's query protocol); a role never set is NoSuchEntity.
+   */
+  setRolePolicy(roleArn: string, statements: PolicyStatement[]): void;
   calls(): Record<string, number>;
   /** The operations called since the last reset, in the order they arrived. */
   callSequence(): string[];

@@ -4,6 +4,7 @@ import { CallCounter, FaultInjector, validateFaults } from './faults';
 import { createSandboxServer, type ControlRoute } from './http/server';
 import { resolveOptions, type Sandbox, type SandboxOptions } from './options';
 import { SCENARIO_NAMES, isScenarioName } from './scenarios';
+import { PolicySimulator, type PolicyStatement } from './iam/simulator';
 import { createSimulatedAws } from './simulated-aws';
 
 type Controls = Omit<Sandbox, 'url' | 'port' | 'stop'>;
@@ -14,7 +15,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const aws = createSimulatedAws(settings);
   const calls = new CallCounter();
   const faults = new FaultInjector(settings.seed);
+  const iam = new PolicySimulator();
   const controls: Controls = {
+    setRolePolicy: (roleArn, statements) => iam.setRolePolicy(roleArn, statements),
     setScenario: (image, scenario) => aws.setScenario(image, scenario),
     setFaults: (input) => faults.configure(input),
     calls: () => calls.snapshot(),
@@ -53,6 +56,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         serverErrorType: 'InternalFailure',
       },
     ],
+    queryOperations: iam.operations,
     calls,
     faults,
     controlRoutes: controlRoutes(controls, health),
@@ -86,6 +90,17 @@ function controlRoutes(controls: Controls, health: () => unknown): ControlRoute[
     { method: 'POST', path: 'calls/reset', handle: () => controls.resetCalls() },
     { method: 'GET', path: 'marks', handle: () => controls.marks() },
     { method: 'POST', path: 'faults', handle: (body) => controls.setFaults(validateFaults(body)) },
+    {
+      method: 'POST',
+      path: 'iam/role-policy',
+      handle: (body) => {
+        const { roleArn, statements } = (body ?? {}) as { roleArn?: unknown; statements?: unknown };
+        if (typeof roleArn !== 'string' || !Array.isArray(statements)) {
+          throw new Error('iam/role-policy needs "roleArn" and a "statements" list');
+        }
+        controls.setRolePolicy(roleArn, statements as PolicyStatement[]);
+      },
+    },
     {
       method: 'POST',
       path: 'scenario',

@@ -21,6 +21,8 @@ export interface ControlRoute {
 
 export interface SandboxServerOptions {
   services: AwsServiceEndpoint[];
+  /** Query-protocol (form-encoded) operations, as IAM speaks: parameters in, the Result element's XML out. */
+  queryOperations?: Record<string, (params: URLSearchParams) => string>;
   calls: CallCounter;
   faults: FaultInjector;
   controlRoutes: ControlRoute[];
@@ -51,6 +53,9 @@ async function route(
   const target = request.headers['x-amz-target'];
   if (request.method === 'POST' && typeof target === 'string') {
     return handleAws(options, target, body, response);
+  }
+  if (request.method === 'POST' && /x-www-form-urlencoded/.test(request.headers['content-type'] ?? '')) {
+    return handleQuery(options, new URLSearchParams(body), response);
   }
   sendJson(response, 404, 'application/json', {
     error: 'Not an AWS JSON request (POST with X-Amz-Target) nor a /_sandbox/ control route',
@@ -96,6 +101,37 @@ async function handleAws(
     if (error instanceof AwsError) return sendAwsError(response, error);
     const message = error instanceof Error ? error.message : String(error);
     sendAwsError(response, new AwsError(service.serverErrorType, message, 500));
+  }
+}
+
+const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
+
+function handleQuery(options: SandboxServerOptions, params: URLSearchParams, response: ServerResponse): void {
+  const action = params.get('Action') ?? '';
+  options.calls.count(action);
+  const send = (status: number, body: string) => {
+    response.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+  };
+  const requestId = randomUUID();
+  const operation = options.queryOperations?.[action];
+  try {
+    if (!operation)
+      throw new AwsError('InvalidAction', `The sandbox does not simulate ${action || 'this action'}`);
+    const result = operation(params);
+    send(
+      200,
+      `<${action}Response xmlns="${IAM_XMLNS}"><${action}Result>${result}</${action}Result>` +
+        `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+    );
+  } catch (error) {
+    const failure = error instanceof AwsError ? error : new AwsError('ServiceFailure', String(error), 500);
+    const escaped = failure.message.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+    send(
+      failure.status,
+      `<ErrorResponse xmlns="${IAM_XMLNS}"><Error><Type>${failure.status < 500 ? 'Sender' : 'Receiver'}</Type>` +
+        `<Code>${failure.type}</Code><Message>${escaped}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    );
   }
 }
 
