@@ -557,7 +557,12 @@ async function runJob(job: WorkflowJob, scope: WorkflowScope, state: RunState): 
     for (let i = next++; i < combinations.length; i = next++) {
       const matrix = combinations[i]!;
       if (failed && failFast) {
-        runs[i] = emptyRun(String(matrix.service ?? i), matrix, 'cancelled', permissions);
+        runs[i] = emptyRun(
+          `${job.id.value} (${Object.values(matrix).map(String).join(', ')})`,
+          matrix,
+          'cancelled',
+          permissions,
+        );
         continue;
       }
       const strategyContext = {

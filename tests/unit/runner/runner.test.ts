@@ -492,7 +492,7 @@ jobs:
     concurrency:
       group: deploy-\${{ github.ref_name }}
       cancel-in-progress: ${cancel}
-    steps: [{ run: sleep 2 }]
+    steps: [{ run: sleep 3 }]
 `;
     const shared = new Concurrency();
     const [first, second] = await Promise.all([
