@@ -9,6 +9,9 @@ import {
 } from '@slipway/pipeline';
 import { actionInputs, actionLogger, actionSecrets, runStep, setOutputs } from '../common/runtime';
 
+const httpUrl = url(['http', 'https']);
+// Checked as a URL, shown as it was typed.
+const previewUrl = { expected: httpUrl.expected, parse: (text: string) => (httpUrl.parse(text), text) };
 const token = pattern('a GitHub token (one word, no spaces)', /^[A-Za-z0-9_.-]{1,1024}$/, 'is not a token');
 
 export function run(): Promise<void> {
@@ -21,7 +24,7 @@ export function run(): Promise<void> {
         'pull-request': input.string(),
         service: input.value(ecsName, { required: true }),
         status: input.choice(PREVIEW_STATUSES, { required: true }),
-        url: input.value(url(['http', 'https'])),
+        url: input.value(previewUrl),
         image: input.value(imageRef),
         details: input.string(),
       },
@@ -42,7 +45,7 @@ export function run(): Promise<void> {
       body: previewCommentBody({
         service: inputs.service,
         status: inputs.status,
-        url: inputs.url?.href,
+        url: inputs.url,
         image: inputs.image,
         details: inputs.details,
         runUrl: process.env.GITHUB_RUN_ID

@@ -148,7 +148,11 @@ async function createExtensions(
   }
 }
 
-function refuseUnsafeReset(database: string, options: InitOptions): void {
+/** Refuses a reset that is not confirmed by name, or one in production without allow-production-reset. */
+export function refuseUnsafeReset(
+  database: string,
+  options: Pick<InitOptions, 'resetConfirmation' | 'environment' | 'allowProductionReset'>,
+): void {
   if (options.resetConfirmation !== database) {
     const given = options.resetConfirmation ? `"${options.resetConfirmation}"` : 'empty';
     throw new ConfigurationError(
@@ -162,7 +166,7 @@ function refuseUnsafeReset(database: string, options: InitOptions): void {
   if (options.environment?.trim().toLowerCase() === 'production' && !options.allowProductionReset) {
     throw new ConfigurationError(
       DB.PRODUCTION_RESET_REFUSED,
-      `Refusing to reset database "${database}" in the production environment.`,
+      `Refusing to reset database "${database}" in the production environment: "environment" is production and "${INIT_INPUTS.allowProductionReset}" is not true.`,
       {
         remedy: `Set "${INIT_INPUTS.allowProductionReset}: true" too if production data really must be dropped.`,
       },

@@ -149,7 +149,7 @@ export function readPublishRequest(
         },
       );
     }
-    if (!existsSync(dockerfile)) {
+    if (!existsSync(dockerfile) || !statSync(dockerfile).isFile()) {
       throw new ConfigurationError(
         ECR.MISSING_DOCKERFILE,
         `Input "dockerfile": ${dockerfile} does not exist.`,

@@ -111,6 +111,25 @@ export function readPreviewRequest(
     'preview',
     i.preview === 'sweep',
     'only "preview: sweep" reads it',
+    `with "preview: ${i.preview}"`,
+  );
+  onlyWith(
+    source,
+    deployInputs,
+    ['preview-desired-count'],
+    'preview',
+    i.preview === 'deploy',
+    'only "preview: deploy" reads it',
+    `with "preview: ${i.preview}"`,
+  );
+  onlyWith(
+    source,
+    deployInputs,
+    ['pull-request'],
+    'preview',
+    i.preview !== 'sweep',
+    'a sweep goes by "open-pull-requests"',
+    'with "preview: sweep"',
   );
   const misconfigured = (message: string, remedy: string) =>
     new ConfigurationError(ECS.PREVIEW_MISCONFIGURED, message, { remedy });

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -436,3 +437,33 @@ export const tagFilter = grammar('Key=Value, e.g. Role=bastion', (text) => {
   check(text.slice(0, at).length <= 128 && text.slice(at + 1).length <= 256, 'is too long for a tag');
   return text;
 });
+
+/**
+ * A private key ssh can read: OpenSSH's own form (its armour, base64 and magic checked here; ssh2 reads the
+ * rest when the tunnel opens) or an unencrypted PEM key, which Node's crypto parses whole.
+ */
+export const privateKey = grammar(
+  'an unencrypted private key in OpenSSH or PEM form (-----BEGIN ... PRIVATE KEY-----)',
+  (text) => {
+    const armour =
+      /^-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----\r?\n([\s\S]+?)\r?\n-----END \1PRIVATE KEY-----$/.exec(text);
+    check(Boolean(armour), 'is not a private key (no BEGIN/END PRIVATE KEY lines)');
+    if (armour![1] === 'OPENSSH ') {
+      const body = armour![2]!.replace(/\s+/g, '');
+      check(/^[A-Za-z0-9+/]+={0,2}$/.test(body), 'is not a private key (its body is not base64)');
+      check(
+        Buffer.from(body, 'base64').subarray(0, 15).toString('latin1') === 'openssh-key-v1\0',
+        'is not an OpenSSH private key',
+      );
+      return text;
+    }
+    try {
+      createPrivateKey(text);
+    } catch (error) {
+      throw new Error('is not a private key Node can read (an encrypted key needs its passphrase removed)', {
+        cause: error,
+      });
+    }
+    return text;
+  },
+);

@@ -25,6 +25,8 @@ export interface InputSpec<T> {
   readonly expected: string;
   /** Never shown in a message, and masked before any input is parsed. */
   readonly secret?: boolean;
+  /** Never shown in a message (it may hold credentials that its reader masks itself). */
+  readonly hidden?: boolean;
   /** Line breaks allowed (lists, pairs, scripts, keys); single-line inputs refuse them. */
   readonly multiline?: boolean;
 }
@@ -33,6 +35,7 @@ interface Common<T> {
   required?: boolean;
   default?: T;
   secret?: boolean;
+  hidden?: boolean;
 }
 
 /** A value is always present when the input is required or has a default. */
@@ -48,6 +51,7 @@ function spec<T, O extends Common<T>>(
     expected,
     required: options.required,
     secret: options.secret,
+    hidden: options.hidden,
     multiline,
     // A fresh copy each time, so no caller can change the next caller's default.
     fallback: options.default === undefined ? undefined : () => structuredClone(options.default) as Out<T, O>,
@@ -257,8 +261,8 @@ export function parseInputs<S extends Specs>(
     const invalid = (reason: string) =>
       new ConfigurationError(
         INVALID_INPUT,
-        inputSpec.secret
-          ? `Input "${name}" ${reason} (the value is secret, so it is not shown).`
+        inputSpec.secret || inputSpec.hidden
+          ? `Input "${name}" ${reason} (the value may hold a credential, so it is not shown).`
           : `Input "${name}" ${reason}: got "${clip(text)}".`,
         { remedy: `Expected ${inputSpec.expected}.` },
       );

@@ -28,8 +28,8 @@ export const validateInputs = {
   urls: input.string({ multiline: true }),
   'expected-status': input.integer({ default: 200, min: 100, max: 599 }),
   'json-expectations': input.string({ multiline: true }),
-  // Masked before parsing: header lines carry tokens.
-  headers: input.string({ multiline: true, secret: true }),
+  // Header lines carry tokens: never echoed (validate masks credential values itself).
+  headers: input.string({ multiline: true, hidden: true }),
   'insecure-skip-tls-verify': input.boolean({ default: false }),
   // No default here or in action.yml: only a value the user gave can contradict "timeout".
   'request-timeout': input.integer({ min: 1, max: 86400 }),
@@ -50,6 +50,7 @@ const NEEDS: [keyof typeof validateInputs, 'urls' | 'services'][] = [
   ['latency-p95-max-ms', 'urls'],
   ['task-definition-arn', 'services'],
   ['since', 'services'],
+  ['cluster', 'services'],
 ];
 
 const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):(.*)$/;

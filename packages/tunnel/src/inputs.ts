@@ -1,6 +1,6 @@
+import { refuseUnsafeReset } from '@slipway/db';
 import {
   ConfigurationError,
-  Grammar,
   InputSource,
   ec2Id,
   endpoint,
@@ -9,6 +9,7 @@ import {
   onlyWith,
   parseInputs,
   pattern,
+  privateKey,
   region,
   sameRegion,
   secretId,
@@ -27,18 +28,6 @@ const sshUser = pattern(
   'is not a user name',
 );
 
-/** An OpenSSH or PEM private key: checked for its armour here, read by ssh2 when the tunnel opens. */
-const privateKeyText: Grammar = {
-  expected: 'a private key in OpenSSH or PEM form (-----BEGIN ... PRIVATE KEY-----)',
-  parse: (text) => {
-    if (
-      !/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\r?\n[\s\S]+\n-----END [A-Z0-9 ]*PRIVATE KEY-----$/.test(text)
-    )
-      throw new Error('is not a private key');
-    return text;
-  },
-};
-
 /** How to reach the bastion: the inputs run-migrations-via-bastion and sync-prompts share. */
 export const tunnelInputs = {
   mode: input.choice(['ssm', 'ssh'], { default: 'ssm' }),
@@ -47,7 +36,7 @@ export const tunnelInputs = {
   'bastion-tag': input.value(tagFilter),
   'ssh-endpoint': input.value(endpoint),
   'ssh-user': input.value(sshUser, { default: 'ec2-user' }),
-  'ssh-private-key': input.value(privateKeyText, { secret: true, multiline: true }),
+  'ssh-private-key': input.value(privateKey, { secret: true, multiline: true }),
   'ssh-host-key': input.string({ multiline: true }),
   'tunnel-timeout': input.integer({ default: 30, min: 1, max: 3600 }),
   region: input.value(region),
@@ -146,6 +135,14 @@ export function readMigrationRequest(
     ['db-secret-id', i['db-secret-id']],
     ...i['db-parameters'].map((p): [string, string] => ['db-parameters', p]),
   ]);
+  // A reset's confirmation is checked now where the name is known; a name from a secret is checked again once read.
+  if (i.reset) {
+    refuseUnsafeReset(i['db-name'] ?? i['reset-confirmation'] ?? '', {
+      resetConfirmation: i['reset-confirmation'],
+      environment: i.environment,
+      allowProductionReset: i['allow-production-reset'],
+    });
+  }
   const migrationsDir = i['migrations-dir']
     ? workspacePath('migrations-dir', i['migrations-dir'], workspace, 'directory')
     : undefined;

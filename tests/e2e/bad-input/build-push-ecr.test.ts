@@ -45,6 +45,7 @@ const cases: BadInput[] = [
     inputs: { ...base, dockerfile: '../outside/task.json' },
     names: 'dockerfile',
   },
+  { title: 'dockerfile a directory', inputs: { ...base, dockerfile: 'db' }, names: 'dockerfile' },
   { title: 'dockerfile missing', inputs: { ...base, dockerfile: 'missing/Dockerfile' }, names: 'dockerfile' },
   { title: 'platform darwin', inputs: { ...base, platform: 'darwin/arm64' }, names: 'platform' },
   { title: 'platform twice', inputs: { ...base, platform: 'linux/amd64,linux/amd64' }, names: 'platform' },

@@ -158,6 +158,18 @@ const cases: BadInput[] = [
     names: 'open-pull-requests',
     alsoNames: 'preview',
   },
+  {
+    title: 'pull-request with a sweep',
+    inputs: { ...base, preview: 'sweep', 'pull-request': '7' },
+    names: 'pull-request',
+    alsoNames: 'preview: sweep',
+  },
+  {
+    title: 'preview-desired-count with a delete',
+    inputs: { ...base, preview: 'delete', 'pull-request': '7', 'preview-desired-count': '3' },
+    names: 'preview-desired-count',
+    alsoNames: 'preview: delete',
+  },
   { title: 'region that AWS lacks', inputs: { ...base, region: 'us-east-9' }, names: 'region' },
   { title: 'region not a region', inputs: { ...base, region: 'mars' }, names: 'region' },
   {

@@ -47,6 +47,8 @@ const documented = new Set(
 );
 
 export interface World {
+  /** One connection, kept open: the fingerprint is taken after every case. */
+  sql: Client;
   workspace: string;
   /** A directory beside the workspace, for inputs that try to reach outside it. */
   outside: string;
@@ -106,40 +108,37 @@ function workspaceFingerprint(dir: string): string {
   return `${entries.join('\n')}\n${status}`;
 }
 
-async function query<T>(db: PgServer, text: string): Promise<T[]> {
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
+async function query<T>(client: Client, text: string): Promise<T[]> {
+  return (await client.query(text)).rows as T[];
 }
 
 /** Databases, tables, columns and every row of every user table: any change shows. */
-async function databaseFingerprint(db: PgServer): Promise<string> {
+async function databaseFingerprint(client: Client): Promise<string> {
   const databases = await query<{ datname: string }>(
-    db,
+    client,
     "SELECT datname FROM pg_database WHERE datname NOT IN ('template0') ORDER BY datname",
   );
   const tables = await query<{ name: string; columns: string }>(
-    db,
-    `SELECT table_schema || '.' || table_name AS name, string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) AS columns
+    client,
+    `SELECT format('%I.%I', table_schema, table_name) AS name, string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) AS columns
        FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-      GROUP BY 1 ORDER BY 1`,
+      GROUP BY table_schema, table_name ORDER BY 1`,
   );
-  const rows: string[] = [];
-  for (const table of tables) {
-    const [row] = await query<{ digest: string }>(
-      db,
-      `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest FROM ${table.name
-        .split('.')
-        .map((part) => `"${part}"`)
-        .join('.')} t`,
-    );
-    rows.push(`${table.name}(${table.columns}) ${row?.digest}`);
-  }
-  return [databases.map((d) => d.datname).join(','), ...rows].join('\n');
+  const digests = tables.length
+    ? await query<{ name: string; digest: string }>(
+        client,
+        tables
+          .map(
+            (table) =>
+              `SELECT '${table.name.replace(/'/g, "''")}' AS name, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest FROM ${table.name} t`,
+          )
+          .join(' UNION ALL '),
+      )
+    : [];
+  return [
+    databases.map((d) => d.datname).join(','),
+    ...tables.map((table, i) => `${table.name}(${table.columns}) ${digests[i]?.digest}`),
+  ].join('\n');
 }
 
 interface Outcome {
@@ -166,11 +165,13 @@ export function badInputCorpus(
 
   beforeAll(async () => {
     const db = await startPostgres('bad-input');
-    world = { ...makeWorkspace(), db };
-    await query(db, 'CREATE TABLE IF NOT EXISTS prompts (name text PRIMARY KEY, content text)');
-    await query(db, "INSERT INTO prompts VALUES ('greeting', 'hello') ON CONFLICT DO NOTHING");
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    world = { ...makeWorkspace(), db, sql };
+    await query(sql, 'CREATE TABLE IF NOT EXISTS prompts (name text PRIMARY KEY, content text)');
+    await query(sql, "INSERT INTO prompts VALUES ('greeting', 'hello') ON CONFLICT DO NOTHING");
     await options.ready?.(world);
-    baseline = { workspace: workspaceFingerprint(world.workspace), database: await databaseFingerprint(db) };
+    baseline = { workspace: workspaceFingerprint(world.workspace), database: await databaseFingerprint(sql) };
     const queue = [...cases];
     const worker = async () => {
       for (let bad = queue.shift(); bad; bad = queue.shift()) {
@@ -181,11 +182,12 @@ export function badInputCorpus(
         }
       }
     };
-    await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+    await Promise.all(Array.from({ length: options.concurrency ?? 6 }, worker));
   }, 600_000);
 
   afterAll(async () => {
     if (!world) return;
+    await world.sql.end();
     await world.db.stop();
     rmSync(join(world.workspace, '..'), { recursive: true, force: true });
   });
@@ -258,7 +260,7 @@ async function runCase(action: string, world: World, bad: BadInput): Promise<Out
       run,
       requests: [...recorder.requests],
       workspace: workspaceFingerprint(world.workspace),
-      database: await databaseFingerprint(world.db),
+      database: await databaseFingerprint(world.sql),
     };
   } finally {
     await recorder.stop();

@@ -85,6 +85,23 @@ const cases: BadInput[] = [
     names: 'ssh-private-key',
     secret: password,
   },
+  {
+    title: 'ssh-private-key armoured garbage, never shown',
+    inputs: {
+      ...ssh,
+      'ssh-private-key': `-----BEGIN OPENSSH PRIVATE KEY-----\n${password}!!\n-----END OPENSSH PRIVATE KEY-----`,
+    },
+    names: 'ssh-private-key',
+    secret: password,
+  },
+  {
+    title: 'ssh-private-key a PEM key that does not parse',
+    inputs: {
+      ...ssh,
+      'ssh-private-key': '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----',
+    },
+    names: 'ssh-private-key',
+  },
   { title: 'ssh-user with a semicolon', inputs: { ...ssh, 'ssh-user': 'root;id' }, names: 'ssh-user' },
   { title: 'tunnel-timeout zero', inputs: { ...base, 'tunnel-timeout': '0' }, names: 'tunnel-timeout' },
   { title: 'tunnel-timeout a day', inputs: { ...base, 'tunnel-timeout': '86400' }, names: 'tunnel-timeout' },
@@ -167,6 +184,17 @@ const cases: BadInput[] = [
     inputs: { ...base, 'reset-confirmation': 'app' },
     names: 'reset-confirmation',
     alsoNames: 'reset',
+  },
+  { title: 'reset without a confirmation', inputs: { ...base, reset: 'true' }, names: 'reset-confirmation' },
+  {
+    title: 'reset confirmed with another name',
+    inputs: { ...base, reset: 'true', 'reset-confirmation': 'other' },
+    names: 'reset-confirmation',
+  },
+  {
+    title: 'reset in production without allow-production-reset',
+    inputs: { ...base, reset: 'true', 'reset-confirmation': 'app', environment: 'production' },
+    names: 'allow-production-reset',
   },
   { title: 'environment with a space', inputs: { ...base, environment: 'prod env' }, names: 'environment' },
   {

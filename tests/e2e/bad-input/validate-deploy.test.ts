@@ -14,6 +14,12 @@ const cases: BadInput[] = [
   { title: 'services an option', inputs: { ...base, services: '--all' }, names: 'services' },
   { title: 'services only separators', inputs: { ...base, services: ', ,' }, names: 'services' },
   { title: 'services without cluster', inputs: { ...base, cluster: '' }, names: 'cluster' },
+  {
+    title: 'cluster without services',
+    inputs: { cluster: 'prod', urls: 'https://a.example.com' },
+    names: 'cluster',
+    alsoNames: 'services',
+  },
   { title: 'nothing to validate', inputs: { 'expected-status': '200', timeout: '120' }, names: 'services' },
   {
     title: 'task-definition-arn malformed',

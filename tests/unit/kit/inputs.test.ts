@@ -1,6 +1,12 @@
 import {
+  CONFLICTING_INPUTS,
   ConfigurationError,
+  Secrets,
+  clip,
   input,
+  onlyWith,
+  region,
+  sameRegion,
   INVALID_INPUT,
   InputSource,
   InputSpec,
@@ -347,5 +353,72 @@ describe('input.pairs', () => {
     const error = configError(() => one(input.pairs({ what: 'container=image' }), 'nginx'));
     expect(error.message).toContain('has a line that is not container=image: "nginx"');
     expect(error.remedy).toBe('Expected container=image lines.');
+  });
+});
+
+describe('every input checked, nothing secret shown', () => {
+  test('a secret input is masked before any input is parsed, even when it then fails to parse', () => {
+    const secrets = new Secrets();
+    const error = configError(() =>
+      parseInputs(
+        from({ first: 'not a number', token: 's3cret\nline2' }),
+        { first: input.integer(), token: input.string({ secret: true }) },
+        { secrets },
+      ),
+    );
+    expect(error.message).toContain('Input "first"');
+    expect(secrets.redact('s3cret and line2')).toBe('*** and ***');
+  });
+
+  test('a secret or hidden value is never shown in the error', () => {
+    for (const option of [{ secret: true }, { hidden: true }]) {
+      const error = configError(() => one(input.string(option), 'tok3n\u0007'));
+      expect(error.message).not.toContain('tok3n');
+      expect(error.message).toContain('not shown');
+    }
+  });
+
+  test('a single-line input refuses a line break and a control character; a long value is clipped', () => {
+    expect(configError(() => one(input.string(), 'a\nb')).message).toContain('holds a line break');
+    const bell = configError(() => one(input.string(), 'a\u0007b'));
+    expect(bell.message).toContain('U+0007');
+    expect(bell.message).toContain('a\\u0007b');
+    const huge = configError(() => one(input.string(), 'x'.repeat(10_000)));
+    expect(huge.message.length).toBeLessThan(200);
+    expect(huge.message).toContain('10000 characters long');
+    expect(clip('y'.repeat(200))).toHaveLength(80);
+  });
+
+  test('a list of only separators is refused; one of only comments is empty', () => {
+    expect(configError(() => one(input.list(), ' , ,')).message).toContain('holds no items');
+    expect(one(input.list(), '# none')).toEqual([]);
+  });
+
+  test('an item that breaks the grammar is named with the list', () => {
+    const error = configError(() => one(input.list({ item: region }), 'us-east-1, us-east-9'));
+    expect(error.message).toContain('has item 2 ("us-east-9"), which is not a region AWS has');
+  });
+
+  const specs = {
+    preview: input.choice(['deploy', 'sweep']),
+    'pull-request': input.integer(),
+    count: input.integer({ default: 1 }),
+  };
+
+  test('onlyWith names both inputs; a value equal to its default does not count as given', () => {
+    const source = from({ 'pull-request': '7', count: '1' });
+    expect(() => onlyWith(source, specs, ['count'], 'preview', false, 'why')).not.toThrow();
+    const error = configError(() =>
+      onlyWith(source, specs, ['count', 'pull-request'], 'preview', false, 'it is for previews'),
+    );
+    expect(error.code).toBe(CONFLICTING_INPUTS);
+    expect(error.message).toBe('Input "pull-request" does nothing without "preview" (it is for previews).');
+  });
+
+  test('sameRegion refuses an ARN in another region than "region" or AWS_REGION', () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod';
+    expect(() => sameRegion(from({}), [['cluster', arn]], { AWS_REGION: 'eu-west-1' })).not.toThrow();
+    const error = configError(() => sameRegion(from({ region: 'us-east-1' }), [['cluster', arn]], {}));
+    expect(error.message).toBe('Input "cluster" is an ARN in eu-west-1, but input "region" is us-east-1.');
   });
 });

@@ -168,7 +168,7 @@ test.each<[string, Record<string, string>, string, RegExp]>([
     'a header value with a control character',
     { urls: 'https://a.example.com', headers: 'X-Bell: ring\u0007' },
     'SLW-KIT-001',
-    /Input "headers" holds the control character U\+0007 \(the value is secret/,
+    /Input "headers" holds the control character U\+0007 \(the value may hold a credential/,
   ],
   [
     'a malformed revision',
