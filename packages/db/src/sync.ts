@@ -355,22 +355,28 @@ async function diffByStreams(
       batch = '';
     }
   };
+  const keyOf = (line: string) => line.slice(0, line.indexOf('\t'));
+  const count = (line: string) => {
+    rows++;
+    sum += BigInt(line.slice(line.indexOf('\t') + 1));
+  };
   for (;;) {
-    const [s, t] = [source.current() ?? (await source.next()), target.current() ?? (await target.next())];
-    if (!s && !t) break;
-    if (s && (!t || s.key < t.key)) {
-      rows++;
-      sum += BigInt(s.hash);
-      record('added', s.key);
+    const s = source.current() ?? (await source.next());
+    const t = target.current() ?? (await target.next());
+    if (s === undefined && t === undefined) break;
+    const order = s === undefined ? 1 : t === undefined ? -1 : compareKeys(s, t);
+    if (order < 0) {
+      count(s!);
+      record('added', keyOf(s!));
       source.advance();
-    } else if (t && (!s || t.key < s.key)) {
-      record(context.mode === 'overwrite' ? 'removed' : 'extra', t.key);
+    } else if (order > 0) {
+      record(context.mode === 'overwrite' ? 'removed' : 'extra', keyOf(t!));
       target.advance();
     } else {
-      rows++;
-      sum += BigInt(s!.hash);
-      if (s!.hash === t!.hash) counts.unchanged++;
-      else record('changed', s!.key);
+      count(s!);
+      // Same key, so the lines are equal exactly when the hashes are.
+      if (s === t) counts.unchanged++;
+      else record('changed', keyOf(s!));
       source.advance();
       target.advance();
     }
@@ -390,32 +396,37 @@ async function diffByStreams(
   return { expected: { rows, checksum }, counts };
 }
 
-interface HashLine {
-  key: string;
-  hash: string;
-}
-
-/** COPY text lines of `key<TAB>hash`, a chunk's worth at a time; keys are hex, so nothing is escaped. */
-async function* hashLines(stream: AsyncIterable<Buffer>): AsyncGenerator<HashLine[]> {
+/**
+ * COPY text lines of `key<TAB>hash`, a chunk's worth at a time, kept as the lines themselves: nothing
+ * is made per row that the merge does not need (keys are hex, so nothing is escaped).
+ */
+async function* hashLines(stream: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
   let partial = '';
   for await (const chunk of stream) {
     const lines = (partial + chunk.toString('latin1')).split('\n');
     partial = lines.pop()!;
-    yield lines.map((line) => {
-      const tab = line.indexOf('\t');
-      return { key: line.slice(0, tab), hash: line.slice(tab + 1) };
-    });
+    yield lines;
+  }
+}
+
+/** Orders two lines by their keys (up to the tab, which sorts before any character of a key). */
+function compareKeys(a: string, b: string): number {
+  for (let i = 0; ; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x - y;
+    if (x === 9) return 0;
   }
 }
 
 /** The merge's place in one side's stream: it waits only when a chunk is used up, not for every row. */
 class HashCursor {
-  private batch: HashLine[] = [];
+  private batch: string[] = [];
   private at = 0;
 
-  constructor(private readonly lines: AsyncGenerator<HashLine[]>) {}
+  constructor(private readonly lines: AsyncGenerator<string[]>) {}
 
-  current(): HashLine | undefined {
+  current(): string | undefined {
     return this.batch[this.at];
   }
 
@@ -424,7 +435,7 @@ class HashCursor {
   }
 
   /** The next line once more has arrived; undefined at the end of the stream. */
-  async next(): Promise<HashLine | undefined> {
+  async next(): Promise<string | undefined> {
     while (this.at >= this.batch.length) {
       const next = await this.lines.next();
       if (next.done) return undefined;
