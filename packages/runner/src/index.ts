@@ -18,3 +18,4 @@ export type { WorkflowEvent } from './events';
 export { evaluate } from './expressions';
 export type { Value } from './expressions';
 export { expandMatrix } from './matrix';
+export { STAND_IN_TOOLS } from './tools';

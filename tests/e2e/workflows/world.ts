@@ -4,7 +4,7 @@
  * environment, and an app repository with real git history whose callers are docs/examples' files.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Concurrency, runWorkflow } from '@slipway/runner';
+import { Concurrency, STAND_IN_TOOLS, runWorkflow } from '@slipway/runner';
 import type { RoleRequest, RunResult, WorkflowEvent } from '@slipway/runner';
 import { startSandbox, type Sandbox } from '@slipway/sandbox';
 import { Client } from 'pg';
@@ -289,11 +289,7 @@ export async function startWorld(): Promise<World> {
   repo.git('commit', '-q', '-m', 'The deals app');
   repo.git('branch', 'staging');
 
-  // The runner machine's docker is a stand-in (no container engine here): it builds from the real context.
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  symlinkSync(join(__dirname, 'docker-stand-in.mjs'), join(bin, 'docker'));
-  symlinkSync(join(__dirname, 'gh-stand-in.mjs'), join(bin, 'gh'));
+  // The runner machine's docker and gh are stand-ins (no container engine here): docker builds from the real context.
   const buildLog = join(dir, 'builds.log');
   writeFileSync(buildLog, '');
 
@@ -328,7 +324,7 @@ export async function startWorld(): Promise<World> {
         },
         secrets: { BASTION_SSH_KEY: bastion.privateKey },
         env: {
-          PATH: `${bin}:${process.env.PATH}`,
+          PATH: `${STAND_IN_TOOLS}:${process.env.PATH}`,
           DOCKER_STAND_IN_STATE: join(dir, 'docker'),
           DOCKER_STAND_IN_LOG: buildLog,
         },
