@@ -4,10 +4,10 @@
  * new image tag (a new revision and an UpdateService), with `wait: false` so the step ends once the
  * deployments started: the difference of the medians is the checks' cost. Every check has something to
  * check: an ECR image (sandbox), a Secrets Manager secret and an SSM parameter (moto), an awslogs log
- * group (sandbox), the Fargate size, a load balancer target, a subnet and a security group (moto); and the
- * execution role's access (moto has no policy simulator: that check warns, after one failed call).
- * Also: the checks' own time as the step logs it, and the sandbox's calls per deploy (ECR and Logs) —
- * one per repository and one per log group, however many services.
+ * group (sandbox), the Fargate size, a load balancer target, a subnet and a security group (moto), and the
+ * execution role's right to read the secret and the parameter (the sandbox's IAM policy simulator).
+ * Also: the checks' own time as the step logs it, and their sandbox calls per deploy (ECR, Logs, IAM) —
+ * one per repository, log group, and role and service, however many services.
  *
  *   npx tsx bench/preflight.ts [--runs 7] [--sizes 1,5]
  *
@@ -40,7 +40,8 @@ async function main() {
       const names = Array.from({ length: size }, (_, i) => `bench-${size}-${i}`);
       for (const name of names) await world.service(name);
       const samples = { off: [] as number[], enforce: [] as number[], checks: [] as number[] };
-      let calls: Record<string, number> = {};
+      // The checks' calls: an enforce run's beyond the off run's before it (other steps call ECR too).
+      const calls: Record<'off' | 'enforce', Record<string, number>> = { off: {}, enforce: {} };
       for (let round = 0; round < runs; round++) {
         for (const mode of ['off', 'enforce'] as const) {
           const tag = tags[1 + 2 * round + (mode === 'enforce' ? 1 : 0)]!;
@@ -62,11 +63,11 @@ async function main() {
             );
           }
           samples[mode].push(run.durationMs);
+          calls[mode] = world.sandbox.calls();
           if (mode === 'enforce') {
             const logged = /check\(s\) passed in (\d+) ms/.exec(run.stdout);
             if (!logged) throw new Error(`no pre-flight timing in the log:\n${run.stdout}`);
             samples.checks.push(Number(logged[1]));
-            calls = world.sandbox.calls();
           }
         }
       }
@@ -77,7 +78,9 @@ async function main() {
         `${median(samples.enforce).toFixed(0)} ms`,
         `${added.toFixed(0)} ms`,
         `${median(samples.checks).toFixed(0)} ms (max ${Math.max(...samples.checks)})`,
-        `${calls.BatchGetImage ?? 0} BatchGetImage, ${calls.DescribeLogGroups ?? 0} DescribeLogGroups`,
+        ['BatchGetImage', 'DescribeLogGroups', 'SimulatePrincipalPolicy']
+          .map((op) => `${(calls.enforce[op] ?? 0) - (calls.off[op] ?? 0)} ${op}`)
+          .join(', '),
         added <= 300 ? 'yes' : 'NO',
       ]);
       process.stderr.write(`done: ${size} service(s)\n`);
