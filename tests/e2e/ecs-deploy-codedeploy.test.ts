@@ -60,7 +60,15 @@ async function codeDeployService(name: string, deploymentConfigName = 'CodeDeplo
 }
 
 const deploy = (inputs: Record<string, string>) =>
-  runAction('ecs-deploy', { cluster: CLUSTER, timeout: '120', ...inputs }, { endpoint: sandbox.url });
+  // The AppSpec files are written under the temp dir: it is their workspace.
+  runAction(
+    'ecs-deploy',
+    { cluster: CLUSTER, timeout: '120', ...inputs },
+    {
+      endpoint: sandbox.url,
+      env: { GITHUB_WORKSPACE: tmpdir() },
+    },
+  );
 
 test.concurrent('a generated AppSpec deploys the new revision through CodeDeploy', async () => {
   await codeDeployService('web', 'CodeDeployDefault.ECSCanary10Percent5Minutes');

@@ -30,7 +30,15 @@ const liveTaskDefinition = async (name: string) =>
   (await describeService(ecs, CLUSTER, name))?.taskDefinition;
 
 const deploy = (inputs: Record<string, string>) =>
-  runAction('ecs-deploy', { cluster: CLUSTER, timeout: '60', ...inputs }, { endpoint: sandbox.url });
+  // The files these deploys render are written under the temp dir: it is their workspace.
+  runAction(
+    'ecs-deploy',
+    { cluster: CLUSTER, timeout: '60', ...inputs },
+    {
+      endpoint: sandbox.url,
+      env: { GITHUB_WORKSPACE: tmpdir() },
+    },
+  );
 
 beforeAll(async () => {
   sandbox = await startSandbox({ speed: 100, clusters: [CLUSTER] });
