@@ -49,7 +49,7 @@ export interface World {
   repo: AppRepository;
   ecs: ECSClient;
   ecr: ECRClient;
-  /** The GitHub REST API the jobs' actions and gh call. */
+  /** The GitHub REST API the jobs call. */
   github: GitHubApi;
   /** Requests each environment's /health answered. */
   healthChecks: Record<Environment, number>;
@@ -289,7 +289,7 @@ export async function startWorld(): Promise<World> {
   repo.git('commit', '-q', '-m', 'The deals app');
   repo.git('branch', 'staging');
 
-  // The runner machine's docker and gh are stand-ins (no container engine here): docker builds from the real context.
+  // The runner machine's docker is a stand-in (no container engine here): it builds from the real context.
   const buildLog = join(dir, 'builds.log');
   writeFileSync(buildLog, '');
 
