@@ -1,7 +1,16 @@
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { z } from 'zod/mini';
-import { ConfigurationError, clip, glob } from '@slipway/kit';
+import {
+  ConfigurationError,
+  Grammar,
+  clip,
+  ecrRepositoryName,
+  ecsName,
+  glob,
+  pathInside,
+  url,
+} from '@slipway/kit';
 
 export const PIPELINE = {
   INVALID_SERVICES: 'SLW-PIP-001',
@@ -14,7 +23,8 @@ z.config(z.locales.en());
 const name = () => z.string().check(z.minLength(1));
 
 /** One deployable service of an app repository, as the reusable workflows take it. */
-const serviceSchema = z.object({
+// Strict: a misspelt key ("contex", "path") is an error, not a setting silently dropped.
+const serviceSchema = z.strictObject({
   service: name(),
   container: name(),
   repository: name(),
@@ -29,6 +39,12 @@ const serviceSchema = z.object({
 });
 
 export type ServiceSpec = z.infer<typeof serviceSchema>;
+
+/** Relative to the repository root and inside it, wherever the repository is checked out. */
+const relativePath: Grammar = {
+  expected: 'a path relative to the repository root',
+  parse: (text) => pathInside('/repository').parse(text),
+};
 
 export function parseServices(text: string): ServiceSpec[] {
   let document: unknown;
@@ -63,11 +79,22 @@ export function parseServices(text: string): ServiceSpec[] {
       });
     if (result.data.findIndex((other) => other.service === spec.service) !== index)
       throw invalid(`the service "${clip(spec.service, 60)}" is listed twice`);
-    for (const path of spec.paths) {
+    const fields: [string, string | undefined, Grammar<unknown>][] = [
+      ['service', spec.service, ecsName],
+      ['container', spec.container, ecsName],
+      ['repository', spec.repository, ecrRepositoryName],
+      ['source-repository', spec['source-repository'], ecrRepositoryName],
+      ['health-url', spec['health-url'], url(['http', 'https'])],
+      ['context', spec.context, relativePath],
+      ['dockerfile', spec.dockerfile, relativePath],
+      ...spec.paths.map((path): [string, string, Grammar<unknown>] => ['path', path, glob]),
+    ];
+    for (const [field, value, grammar] of fields) {
+      if (value === undefined) continue;
       try {
-        glob.parse(path);
+        grammar.parse(value);
       } catch (error) {
-        throw invalid(`the path "${clip(path, 60)}" ${(error as Error).message}`);
+        throw invalid(`the ${field} "${clip(value, 60)}" ${(error as Error).message}`);
       }
     }
   });

@@ -54,6 +54,21 @@ const cases: BadInput[] = [
     inputs: { ...base, services: service().replace('service: api', 'service: 12') },
     names: 'services',
   },
+  {
+    title: 'services a misspelt key',
+    inputs: { ...base, services: service('  contex: api\n') },
+    names: 'services',
+  },
+  {
+    title: 'services a repository in uppercase',
+    inputs: { ...base, services: service().replace('team/api', 'Team/Api') },
+    names: 'services',
+  },
+  {
+    title: 'services a context outside',
+    inputs: { ...base, services: service('  context: ../x\n') },
+    names: 'services',
+  },
   ...hostile('base', 'HEAD~1', base),
   { title: 'base -p', inputs: { ...base, base: '-p' }, names: 'base' },
   { title: 'base a range', inputs: { ...base, base: 'main..HEAD' }, names: 'base' },

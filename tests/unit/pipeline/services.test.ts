@@ -161,10 +161,35 @@ describe('source keys', () => {
     expect(three.get('api')).toMatch(/^[0-9a-f]{40}$/);
     // Two services over the same files still differ when they build differently.
     const twins = parseServices(`
-- {service: a, container: a, repository: r, paths: ['api/**']}
-- {service: b, container: b, repository: r, paths: ['api/**'], dockerfile: api/Dockerfile.b}
+- {service: a, container: a, repository: team/r, paths: ['api/**']}
+- {service: b, container: b, repository: team/r, paths: ['api/**'], dockerfile: api/Dockerfile.b}
 `);
     const keys = await sourceKeys(twins, await commit({ 'api/x': '1' }, 'd'), repo);
     expect(keys.get('a')).not.toBe(keys.get('b'));
+  });
+});
+
+describe('every field of a service is checked before git runs', () => {
+  const entry = (fields: Record<string, unknown>) =>
+    JSON.stringify([
+      { service: 'api', container: 'api', repository: 'team/api', paths: ['api/**'], ...fields },
+    ]);
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['a misspelt key', { contex: 'api' }, /Unrecognized key/],
+    ['a service name with a space', { service: 'a b' }, /the service "a b" is not a valid name/],
+    [
+      'a repository in uppercase',
+      { repository: 'Team/Api' },
+      /the repository "Team\/Api" is not a repository name/,
+    ],
+    ['a context outside the repository', { context: '../x' }, /the context "..\/x" is outside the workspace/],
+    [
+      'a health-url that is not http',
+      { 'health-url': 'ftp://x' },
+      /the health-url "ftp:\/\/x" has the scheme "ftp"/,
+    ],
+    ['a path that is not a glob', { paths: ['[x'] }, /the path "\[x" is not a valid glob/],
+  ])('%s', (_what, fields, message) => {
+    expect(() => parseServices(entry(fields))).toThrow(message);
   });
 });
