@@ -177,6 +177,7 @@ async function main() {
 
     // d% of the rows edited in the target (a third), missing (a third) or extra (a third).
     const driftRows: string[] = [];
+    const driftRss: number[] = [];
     let exact = true;
     for (const percent of drifts) {
       const every = Math.round(100 / percent);
@@ -198,6 +199,7 @@ async function main() {
         )
       )[0]!.n;
       const restore = await syncPrompts({ ...inputs, 'source-url': '', restore: synced.outputs['sync-id']! });
+      driftRss.push(synced.rssMiB, restore.rssMiB);
       const restored = (await fingerprint(target.url)) === drifted;
       exact &&= restored && (await fingerprint(target.url)) !== before;
       // Back to the source's rows for the next drift.
@@ -233,7 +235,7 @@ async function main() {
     console.log(
       `\nTargets: full sync ≤ 1.00× pg_dump ${median(full.sync) <= dump ? '✅' : '❌'}; no-op ≤ 0.30× with no snapshot ` +
         `${noopMs <= 0.3 * dump && noopWrites === 0 ? '✅' : '❌'}; restores exact ${exact ? '✅' : '❌'}; ` +
-        `peak RSS ≤ 200 MiB ${Math.max(...full.rss, ...noop.map((run) => run.rssMiB)) <= 200 ? '✅' : '❌'}.`,
+        `peak RSS ≤ 200 MiB ${Math.max(...full.rss, ...noop.map((run) => run.rssMiB), ...driftRss) <= 200 ? '✅' : '❌'}.`,
     );
   } finally {
     await Promise.all([source.stop(), target.stop()]);

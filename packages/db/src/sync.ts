@@ -339,11 +339,10 @@ async function diffByStreams(
 ): Promise<{ expected: Summary; counts: SyncCounts }> {
   const { client, sourceClient, sql } = context;
   const stream = (on: Client) =>
-    new HashCursor(hashLines(on.query(copyTo(`COPY (${sql.streamHashes()}) TO STDOUT`))));
+    new HashCursor(wholeLines(on.query(copyTo(`COPY (${sql.streamHashes()}) TO STDOUT`))));
   const [source, target] = [stream(sourceClient), stream(client)];
   const counts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
-  let rows = 0;
-  let sum = 0n;
+  const sum = new HashSum();
   // The diff's lines, batched; at most one per row that differs.
   const diff: string[] = [];
   let batch = '';
@@ -355,28 +354,22 @@ async function diffByStreams(
       batch = '';
     }
   };
-  const keyOf = (line: string) => line.slice(0, line.indexOf('\t'));
-  const count = (line: string) => {
-    rows++;
-    sum += BigInt(line.slice(line.indexOf('\t') + 1));
-  };
   for (;;) {
-    const s = source.current() ?? (await source.next());
-    const t = target.current() ?? (await target.next());
-    if (s === undefined && t === undefined) break;
-    const order = s === undefined ? 1 : t === undefined ? -1 : compareKeys(s, t);
+    const s = source.has() || (await source.more());
+    const t = target.has() || (await target.more());
+    if (!s && !t) break;
+    const order = !s ? 1 : !t ? -1 : source.compareKey(target);
     if (order < 0) {
-      count(s!);
-      record('added', keyOf(s!));
+      source.addHashTo(sum);
+      record('added', source.key());
       source.advance();
     } else if (order > 0) {
-      record(context.mode === 'overwrite' ? 'removed' : 'extra', keyOf(t!));
+      record(context.mode === 'overwrite' ? 'removed' : 'extra', target.key());
       target.advance();
     } else {
-      count(s!);
-      // Same key, so the lines are equal exactly when the hashes are.
-      if (s === t) counts.unchanged++;
-      else record('changed', keyOf(s!));
+      source.addHashTo(sum);
+      if (source.sameHash(target)) counts.unchanged++;
+      else record('changed', source.key());
       source.advance();
       target.advance();
     }
@@ -392,56 +385,118 @@ async function diffByStreams(
     await client.query(`ANALYZE ${DIFF_TABLE}`);
   }
   if (counts.changed) await loadChangedHashes({ ...context, sourceClient });
-  const checksum = createHash('md5').update(`${rows}:${sum}`).digest('hex');
-  return { expected: { rows, checksum }, counts };
+  const checksum = createHash('md5').update(`${sum.rows}:${sum.total()}`).digest('hex');
+  return { expected: { rows: sum.rows, checksum }, counts };
+}
+
+/** COPY's text, cut at line ends: each piece holds whole `key<TAB>hash` lines. */
+async function* wholeLines(stream: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  let partial = '';
+  for await (const chunk of stream) {
+    const text = partial + chunk.toString('latin1');
+    const cut = text.lastIndexOf('\n') + 1;
+    partial = text.slice(cut);
+    if (cut) yield text.slice(0, cut);
+  }
 }
 
 /**
- * COPY text lines of `key<TAB>hash`, a chunk's worth at a time, kept as the lines themselves: nothing
- * is made per row that the merge does not need (keys are hex, so nothing is escaped).
+ * One side's hash stream, read in place: the current line is a range of the text that has arrived,
+ * so the merge makes nothing per row (keys are hex, so nothing is escaped). It waits only when a piece
+ * is used up.
  */
-async function* hashLines(stream: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
-  let partial = '';
-  for await (const chunk of stream) {
-    const lines = (partial + chunk.toString('latin1')).split('\n');
-    partial = lines.pop()!;
-    yield lines;
-  }
-}
-
-/** Orders two lines by their keys (up to the tab, which sorts before any character of a key). */
-function compareKeys(a: string, b: string): number {
-  for (let i = 0; ; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return x - y;
-    if (x === 9) return 0;
-  }
-}
-
-/** The merge's place in one side's stream: it waits only when a chunk is used up, not for every row. */
 class HashCursor {
-  private batch: string[] = [];
+  private text = '';
   private at = 0;
+  private tab = 0;
+  private end = 0;
 
-  constructor(private readonly lines: AsyncGenerator<string[]>) {}
+  constructor(private readonly pieces: AsyncGenerator<string>) {}
 
-  current(): string | undefined {
-    return this.batch[this.at];
+  has(): boolean {
+    return this.at < this.text.length;
+  }
+
+  /** Waits for the next piece; false at the end of the stream. */
+  async more(): Promise<boolean> {
+    while (!this.has()) {
+      const next = await this.pieces.next();
+      if (next.done) return false;
+      [this.text, this.at] = [next.value, 0];
+      this.locate();
+    }
+    return true;
   }
 
   advance(): void {
-    this.at++;
+    this.at = this.end + 1;
+    if (this.has()) this.locate();
   }
 
-  /** The next line once more has arrived; undefined at the end of the stream. */
-  async next(): Promise<string | undefined> {
-    while (this.at >= this.batch.length) {
-      const next = await this.lines.next();
-      if (next.done) return undefined;
-      [this.batch, this.at] = [next.value, 0];
+  private locate(): void {
+    this.tab = this.text.indexOf('\t', this.at);
+    this.end = this.text.indexOf('\n', this.tab);
+  }
+
+  key(): string {
+    return this.text.slice(this.at, this.tab);
+  }
+
+  /** Key order: byte order of the hex text; the tab ends a key and sorts before any of its characters. */
+  compareKey(other: HashCursor): number {
+    for (let i = 0; ; i++) {
+      const x = this.text.charCodeAt(this.at + i);
+      const y = other.text.charCodeAt(other.at + i);
+      if (x !== y) return x - y;
+      if (x === 9) return 0;
     }
-    return this.batch[this.at];
+  }
+
+  sameHash(other: HashCursor): boolean {
+    const length = this.end - this.tab;
+    if (length !== other.end - other.tab) return false;
+    for (let i = 1; i < length; i++) {
+      if (this.text.charCodeAt(this.tab + i) !== other.text.charCodeAt(other.tab + i)) return false;
+    }
+    return true;
+  }
+
+  /** Adds the current line's hash, a signed 64-bit decimal, as two parts below 10^10 and 10^9. */
+  addHashTo(sum: HashSum): void {
+    const negative = this.text.charCodeAt(this.tab + 1) === 45;
+    let i = negative ? this.tab + 2 : this.tab + 1;
+    const split = Math.max(i, this.end - 9);
+    let high = 0;
+    for (; i < split; i++) high = high * 10 + this.text.charCodeAt(i) - 48;
+    let low = 0;
+    for (; i < this.end; i++) low = low * 10 + this.text.charCodeAt(i) - 48;
+    sum.add(negative ? -high : high, negative ? -low : low);
+  }
+}
+
+/** The count and exact sum of a stream's row hashes, kept in doubles and folded into a bigint now and then. */
+class HashSum {
+  rows = 0;
+  private high = 0;
+  private low = 0;
+  private folded = 0n;
+
+  add(high: number, low: number): void {
+    this.high += high;
+    this.low += low;
+    // 2^53 / 10^10 rows fit before a double loses a digit; fold long before.
+    if (++this.rows % 100_000 === 0) this.fold();
+  }
+
+  total(): bigint {
+    this.fold();
+    return this.folded;
+  }
+
+  private fold(): void {
+    this.folded += BigInt(this.high) * 1_000_000_000n + BigInt(this.low);
+    this.high = 0;
+    this.low = 0;
   }
 }
 
