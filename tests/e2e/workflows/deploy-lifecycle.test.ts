@@ -42,6 +42,10 @@ test('1. a push to staging changing both services, migrations and prompts: built
     'deploy/deploy (deals-worker)': 'success',
     'deploy/prompts': 'success',
   });
+  // build-push-ecr's post step ran with the state its main saved: each image job's login is logged out.
+  expect(world.dockerSessions().sort()).toEqual(
+    [`login ${REGISTRY}`, `login ${REGISTRY}`, `logout ${REGISTRY}`, `logout ${REGISTRY}`].sort(),
+  );
   const tag = sha7(commit[1]);
   expect(
     world

@@ -4,7 +4,7 @@
  * environment, and an app repository with real git history whose callers are docs/examples' files.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,6 +55,8 @@ export interface World {
   healthChecks: Record<Environment, number>;
   /** Every image the docker stand-in built, in order: its tags. */
   builds(): { tags: string[] }[];
+  /** docker login and logout, in order, e.g. "login <registry>". */
+  dockerSessions(): string[];
   /** Every role the runs assumed (configure-aws-credentials), with the OIDC subject presented. */
   roles: RoleRequest[];
   /** Environments a job asked approval for, in order. */
@@ -311,6 +313,10 @@ export async function startWorld(): Promise<World> {
         .split('\n')
         .filter(Boolean)
         .map((line) => JSON.parse(line) as { tags: string[] }),
+    dockerSessions: () => {
+      const file = join(dir, 'docker', 'sessions.log');
+      return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    },
     run: (workflow, event) =>
       runWorkflow({
         workflow: join(workflows, `${workflow}.yml`),
