@@ -108,6 +108,7 @@ export function defaultColumns(
 
 function mismatch(message: string): ConfigurationError {
   return new ConfigurationError(DB.SYNC_SCHEMA_MISMATCH, `${message} Nothing was changed.`, {
-    remedy: 'Migrate both databases to the same schema first, or name the columns to compare in "columns".',
+    remedy:
+      'Migrate both databases to the same schema first, or check the names in "table", "key-columns" and "columns" (the columns to compare).',
   });
 }

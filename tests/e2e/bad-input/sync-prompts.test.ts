@@ -65,6 +65,13 @@ const cases: BadInput[] = [
     names: 'columns',
     alsoNames: 'key-columns',
   },
+  { title: 'table the target lacks', inputs: { ...base, table: 'no_such_table' }, names: 'table' },
+  {
+    title: 'key-columns naming a missing column',
+    inputs: { ...base, 'key-columns': 'nope' },
+    names: 'key-columns',
+  },
+  { title: 'columns naming a missing column', inputs: { ...base, columns: 'nope' }, names: 'columns' },
   { title: 'mode replace', inputs: { ...base, mode: 'replace' }, names: 'mode' },
   { title: 'force yes', inputs: { ...base, force: 'yes' }, names: 'force' },
   { title: 'dry-run 1', inputs: { ...base, 'dry-run': '1' }, names: 'dry-run' },
