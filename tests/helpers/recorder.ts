@@ -28,9 +28,16 @@ function read(request: IncomingMessage): Promise<string> {
 
 /**
  * Starts a recording endpoint: point AWS_ENDPOINT_URL (and GITHUB_API_URL) at it, and any request a step
- * makes is counted. It answers 500 InternalFailure so nothing a step does can succeed by accident.
+ * makes is counted. It answers 500 InternalFailure (or the AWS error given) so nothing a step does can
+ * succeed by accident.
  */
-export async function startRecorder(): Promise<Recorder> {
+export async function startRecorder(
+  answer: { status: number; type: string; message: string } = {
+    status: 500,
+    type: 'InternalFailure',
+    message: 'recorded',
+  },
+): Promise<Recorder> {
   const requests: RecordedRequest[] = [];
   const server = createServer((request, response) => {
     void read(request).then((body) => {
@@ -41,8 +48,8 @@ export async function startRecorder(): Promise<Recorder> {
           (request.headers['x-amz-target'] as string | undefined) ?? /(?:^|&)Action=([^&]+)/.exec(body)?.[1],
         body: body.slice(0, 2000),
       });
-      response.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify({ __type: 'InternalFailure', message: 'recorded' }));
+      response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ __type: answer.type, message: answer.message }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
