@@ -26,13 +26,12 @@ export async function openSshTunnel(options: SshTunnelOptions): Promise<Tunnel> 
   const pinned = options.hostKeys.map((pin) => pin.fingerprint);
   const algorithms = pinnedAlgorithms(options.hostKeys);
   let presented: { fingerprint: string; type: string } | undefined;
-  let offered: string | undefined;
   // Without no-delay, Nagle's algorithm holds each small write for the peer's delayed ACK (~40 ms a query).
-  const sock = createConnection({ host: options.host, port: options.port, noDelay: true });
+  const sock = coalesceWrites(createConnection({ host: options.host, port: options.port, noDelay: true }));
   await new Promise<void>((resolve, reject) => {
     client
       .once('ready', resolve)
-      .once('error', (error) => reject(connectionError(options, error, presented, offered, algorithms)))
+      .once('error', (error) => reject(error))
       .connect({
         sock,
         username: options.username,
@@ -40,22 +39,14 @@ export async function openSshTunnel(options: SshTunnelOptions): Promise<Tunnel> 
         readyTimeout: options.timeoutMs,
         // Only pinned kinds of key may be negotiated: a server must prove the key it was pinned by.
         ...(algorithms ? { algorithms: { serverHostKey: algorithms as ServerHostKeyAlgorithm[] } } : {}),
-        // ssh2 tells what the server offers only in its debug lines; wanted for a mismatch's message.
-        ...(algorithms
-          ? {
-              debug: (line: string) => {
-                offered = /^Handshake: \(remote\) Host key format: (.*)$/.exec(line)?.[1] ?? offered;
-              },
-            }
-          : {}),
         hostVerifier: (key: Buffer) => {
           presented = { fingerprint: fingerprintOf(key), type: keyTypeOf(key) };
           return pinned.includes(presented.fingerprint);
         },
       });
-  }).catch((error: unknown) => {
+  }).catch(async (error: Error) => {
     sock.destroy();
-    throw error;
+    throw await connectionError(options, error, presented, algorithms);
   });
 
   const sockets = new Set<Socket>();
@@ -86,13 +77,56 @@ export async function openSshTunnel(options: SshTunnelOptions): Promise<Tunnel> 
   };
 }
 
-function connectionError(
+/**
+ * ssh2 writes each packet in parts (length, body, tag), and with no-delay every write is a segment of
+ * its own: the writes of one tick are corked and leave together, as one.
+ */
+function coalesceWrites(sock: Socket): Socket {
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  sock.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(() => {
+        corked = false;
+        sock.uncork();
+      });
+    }
+    return write(...args);
+  }) as Socket['write'];
+  return sock;
+}
+
+/** The type of host key the bastion presents when any may be negotiated: asked only to explain a refusal. */
+async function presentedKeyType(options: SshTunnelOptions): Promise<string | undefined> {
+  const probe = new Client();
+  let type: string | undefined;
+  await new Promise<void>((resolve) =>
+    probe
+      .once('error', () => resolve())
+      .once('ready', () => resolve())
+      .connect({
+        host: options.host,
+        port: options.port,
+        username: options.username,
+        readyTimeout: options.timeoutMs,
+        hostVerifier: (key: Buffer) => {
+          type = keyTypeOf(key);
+          return false;
+        },
+      }),
+  );
+  probe.end();
+  return type;
+}
+
+async function connectionError(
   options: SshTunnelOptions,
   error: Error,
   presented: { fingerprint: string; type: string } | undefined,
-  offered: string | undefined,
   algorithms: string[] | undefined,
-): SlipwayError {
+): Promise<SlipwayError> {
   const where = `${options.host}:${options.port}`;
   if (presented && !options.hostKeys.some((pin) => pin.fingerprint === presented.fingerprint)) {
     return new SlipwayError(
@@ -106,9 +140,10 @@ function connectionError(
     );
   }
   if (!presented && algorithms && /no matching host key format/.test(error.message)) {
+    const offered = await presentedKeyType(options);
     return new SlipwayError(
       TUNNEL.HOST_KEY_ALGORITHM,
-      `The bastion ${where} offers host keys of type ${offered ?? 'unknown'} only, and "ssh-host-key" pins ` +
+      `The bastion ${where} offers no host key of a pinned type (it presents ${offered ?? 'another type'}), and "ssh-host-key" pins ` +
         `${[...new Set(options.hostKeys.map((pin) => pin.type))].join(', ')}. Refused to connect.`,
       {
         remedy:
