@@ -438,8 +438,9 @@ class HashCursor {
     this.end = this.text.indexOf('\n', this.tab);
   }
 
+  /** A copy of the key: a slice would keep the whole piece it came from alive as long as the diff. */
   key(): string {
-    return this.text.slice(this.at, this.tab);
+    return Buffer.from(this.text.slice(this.at, this.tab), 'latin1').toString('latin1');
   }
 
   /** Key order: byte order of the hex text; the tab ends a key and sorts before any of its characters. */
