@@ -95,7 +95,9 @@ test('the negotiated host-key algorithm is a pinned one', async () => {
 test('pinning a key type the bastion does not offer names the algorithms (SLW-TUN-015)', async () => {
   await expect(open(parseHostKeyPin(await strangerLine('rsa')))).rejects.toMatchObject({
     code: 'SLW-TUN-015',
-    message: expect.stringMatching(/offers no host key of a pinned type \(it presents ssh-ed25519\).*pins ssh-rsa/),
+    message: expect.stringMatching(
+      /offers no host key of a pinned type \(it presents ssh-ed25519\).*pins ssh-rsa/,
+    ),
   });
 });
 
