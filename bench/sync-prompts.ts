@@ -161,11 +161,11 @@ async function main() {
 
     // The target now equals the source: a re-sync has nothing to do.
     const snapshots = async () => {
-      const [{ exists }] = await sql<{ exists: boolean }>(
+      const [found] = await sql<{ exists: boolean }>(
         target.url,
         "SELECT to_regclass('slipway_prompt_snapshots') IS NOT NULL AS exists",
       );
-      if (!exists) return 0;
+      if (!found?.exists) return 0;
       return (
         await sql<{ n: number }>(target.url, 'SELECT count(*)::int AS n FROM slipway_prompt_snapshots')
       )[0]!.n;
