@@ -12,7 +12,11 @@ import { actionInputs, actionLogger, actionSecrets, runStep, setOutputs } from '
 const httpUrl = url(['http', 'https']);
 // Checked as a URL, shown as it was typed.
 const previewUrl = { expected: httpUrl.expected, parse: (text: string) => (httpUrl.parse(text), text) };
-const token = pattern('a GitHub token (one word, no spaces)', /^[A-Za-z0-9_.-]{1,1024}$/, 'is not a token');
+const token = pattern(
+  'a GitHub token (one word, no spaces)',
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,1023}$/,
+  'is not a token',
+);
 
 export function run(): Promise<void> {
   return runStep(async () => {

@@ -37,7 +37,8 @@ export async function readPromptFiles(dir: string, keyColumns: string[]): Promis
       row[onlyKey] = name.slice(0, -extname(name).length);
     }
     const missing = keyColumns.filter((column) => row[column] === undefined || row[column] === null);
-    if (missing.length) throw invalid(name, `has no key column ${missing.join(', ')}`);
+    if (missing.length)
+      throw invalid(name, `has no key column ${missing.join(', ')} (the columns "key-columns" names)`);
     const key = JSON.stringify(keyColumns.map((column) => row[column]));
     const earlier = byKey.get(key);
     if (earlier) throw invalid(name, `has the same key as ${earlier}`);

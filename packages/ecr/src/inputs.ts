@@ -6,6 +6,7 @@ import {
   InputSource,
   Secrets,
   accountId,
+  clip,
   ecrRepositoryName,
   endpoint,
   imageTag,
@@ -104,7 +105,7 @@ export function readPublishRequest(
   if (badPlatform) {
     throw new ConfigurationError(
       ECR.INVALID_PLATFORM,
-      `Input "platform": "${badPlatform}" is not a platform we build for.`,
+      `Input "platform": "${clip(badPlatform)}" is not a platform we build for.`,
       {
         remedy: `Valid values are: ${PLATFORMS.join(', ')}.`,
       },

@@ -42,8 +42,8 @@ const secretRef: Grammar = {
 };
 
 const codeDeployName = pattern(
-  '1–100 letters, digits and _ . + @ = , -',
-  /^[A-Za-z0-9_.+@=,-]{1,100}$/,
+  '1–100 letters, digits and _ . + @ = , -, starting with a letter or digit',
+  /^[A-Za-z0-9][A-Za-z0-9_.+@=,-]{0,99}$/,
   'is not a CodeDeploy name',
 );
 

@@ -54,8 +54,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/([A-Za-z0-9_-]{1,255}):(\d+)$/;
-const FAMILY_REVISION = /^([A-Za-z0-9_-]{1,255})(?::(\d+))?$/;
+// A family never starts with - or _ here, so no reference can read as an option.
+const ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/([A-Za-z0-9][A-Za-z0-9_-]{0,254}):(\d+)$/;
+const FAMILY_REVISION = /^([A-Za-z0-9][A-Za-z0-9_-]{0,254})(?::(\d+))?$/;
 
 /** Rolls a service back: the newest ACTIVE revision of its family before the one it runs. */
 export const PREVIOUS = 'previous';

@@ -32,11 +32,13 @@ export function pattern(expected: string, regex: RegExp, reason = 'is not valid'
   });
 }
 
-// Any C0 or C1 control character but tab and line ends; a single-line input refuses those too.
+// Any C0 or C1 control character but tab and line ends, and the bidirectional controls that make text
+// read otherwise than it runs ("Trojan Source"); a single-line input refuses line ends too.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
-const LINE_BREAK_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const LINE_BREAK_OR_CONTROL =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 export function controlCharacterIn(text: string, singleLine: boolean): string | undefined {
   const match = (singleLine ? LINE_BREAK_OR_CONTROL : CONTROL).exec(text);
@@ -273,6 +275,10 @@ export const ssmParameter = grammar(
   (text) => {
     if (text.startsWith('arn:')) return parameterArn.parse(text);
     check(text.length <= 2048 && /^[A-Za-z0-9_.\-/]+$/.test(text), 'is not a Parameter Store name');
+    check(
+      !text.startsWith('-') && !text.split('/').includes('..'),
+      'is not a Parameter Store name (no leading -, no ..)',
+    );
     check(!/^\/?(aws|ssm)/i.test(text), 'starts with aws or ssm, which AWS reserves');
     check(!text.includes('//'), 'has an empty path segment');
     check(text.split('/').filter(Boolean).length <= 15, 'is nested deeper than 15 levels');
@@ -285,6 +291,11 @@ export const secretId = grammar(
   (text) => {
     if (text.startsWith('arn:')) return secretArn.parse(text);
     check(/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(text), 'is not a Secrets Manager secret name');
+    // AWS allows these; refusing them keeps an id from reading as an option or a path out of a prefix.
+    check(
+      !text.startsWith('-') && !text.split('/').includes('..'),
+      'is not a secret name (no leading -, no ..)',
+    );
     return text;
   },
 );

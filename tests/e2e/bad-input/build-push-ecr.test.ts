@@ -48,6 +48,11 @@ const cases: BadInput[] = [
   { title: 'dockerfile a directory', inputs: { ...base, dockerfile: 'db' }, names: 'dockerfile' },
   { title: 'dockerfile missing', inputs: { ...base, dockerfile: 'missing/Dockerfile' }, names: 'dockerfile' },
   { title: 'platform darwin', inputs: { ...base, platform: 'darwin/arm64' }, names: 'platform' },
+  {
+    title: 'platform of 3000 characters',
+    inputs: { ...base, platform: 'p'.repeat(3000) },
+    names: 'platform',
+  },
   { title: 'platform twice', inputs: { ...base, platform: 'linux/amd64,linux/amd64' }, names: 'platform' },
   {
     title: 'build-args name with a digit first',

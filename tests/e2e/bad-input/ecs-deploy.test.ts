@@ -97,6 +97,21 @@ const cases: BadInput[] = [
     inputs: { ...base, images: '', 'task-definition-arn': 'not a ref!' },
     names: 'task-definition-arn',
   },
+  {
+    title: 'task-definition-arn an option',
+    inputs: { ...base, images: '', 'task-definition-arn': '--x' },
+    names: 'task-definition-arn',
+  },
+  {
+    title: 'codedeploy-application an option',
+    inputs: { ...base, 'codedeploy-application': '--x' },
+    names: 'codedeploy-application',
+  },
+  {
+    title: 'run-task-command with a right-to-left override',
+    inputs: { ...base, 'run-task-command': 'echo \u202eabc' },
+    names: 'run-task-command',
+  },
   { title: 'desired-count negative', inputs: { ...base, 'desired-count': '-1' }, names: 'desired-count' },
   { title: 'desired-count a word', inputs: { ...base, 'desired-count': 'ten' }, names: 'desired-count' },
   {

@@ -30,6 +30,12 @@ const cases: BadInput[] = [
     names: 'github-token',
     secret: token,
   },
+  { title: 'github-token an option', inputs: { ...base, 'github-token': '--x' }, names: 'github-token' },
+  {
+    title: 'details with a right-to-left override',
+    inputs: { ...base, details: 'ok \u202edeliaf' },
+    names: 'details',
+  },
   { title: 'pull-request zero', inputs: { ...base, 'pull-request': '0' }, names: 'pull-request' },
   { title: 'pull-request negative', inputs: { ...base, 'pull-request': '-1' }, names: 'pull-request' },
   { title: 'pull-request a word', inputs: { ...base, 'pull-request': 'abc' }, names: 'pull-request' },

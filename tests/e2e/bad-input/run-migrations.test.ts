@@ -137,6 +137,12 @@ const cases: BadInput[] = [
     names: 'db-secret-id',
   },
   {
+    title: 'db-secret-id a path out',
+    inputs: { ...base, 'db-secret-id': '../../etc/passwd' },
+    names: 'db-secret-id',
+  },
+  { title: 'db-parameters an option', inputs: { ...base, 'db-parameters': '--x' }, names: 'db-parameters' },
+  {
     title: 'db-parameters with a space',
     inputs: { ...base, 'db-parameters': '/app/db host' },
     names: 'db-parameters',

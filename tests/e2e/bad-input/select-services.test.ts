@@ -94,6 +94,11 @@ const cases: BadInput[] = [
     names: 'migrations-paths',
   },
   {
+    title: 'migrations-paths with a right-to-left override',
+    inputs: { ...base, 'migrations-paths': 'db/\u202e**' },
+    names: 'migrations-paths',
+  },
+  {
     title: 'prompts-paths absolute',
     inputs: { ...base, 'prompts-paths': '/prompts/**' },
     names: 'prompts-paths',

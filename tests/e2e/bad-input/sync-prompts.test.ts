@@ -72,6 +72,16 @@ const cases: BadInput[] = [
     names: 'key-columns',
   },
   { title: 'columns naming a missing column', inputs: { ...base, columns: 'nope' }, names: 'columns' },
+  {
+    title: 'key-columns the prompt files lack',
+    inputs: { ...base, 'key-columns': 'a\nb' },
+    names: 'key-columns',
+  },
+  {
+    title: 'target-secret-id an option',
+    inputs: { ...base, 'target-url': '', 'target-secret-id': '--x' },
+    names: 'target-secret-id',
+  },
   { title: 'mode replace', inputs: { ...base, mode: 'replace' }, names: 'mode' },
   { title: 'force yes', inputs: { ...base, force: 'yes' }, names: 'force' },
   { title: 'dry-run 1', inputs: { ...base, 'dry-run': '1' }, names: 'dry-run' },

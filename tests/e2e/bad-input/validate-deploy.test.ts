@@ -26,6 +26,11 @@ const cases: BadInput[] = [
     inputs: { ...base, 'task-definition-arn': 'web rev 3' },
     names: 'task-definition-arn',
   },
+  {
+    title: 'task-definition-arn an option',
+    inputs: { ...base, 'task-definition-arn': '--x' },
+    names: 'task-definition-arn',
+  },
   { title: 'since yesterday', inputs: { ...base, since: 'yesterday' }, names: 'since' },
   { title: 'since an impossible date', inputs: { ...base, since: '2025-13-45' }, names: 'since' },
   {

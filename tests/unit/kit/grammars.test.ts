@@ -135,13 +135,13 @@ const table: [string, Grammar<unknown>, string[], string[]][] = [
     'ssmParameter',
     ssmParameter,
     ['/app/db/', 'app-db', 'arn:aws:ssm:us-east-1:123456789012:parameter/app/db'],
-    ['/aws/x', 'ssm-x', '/app db', '/a//b', `/${'a/'.repeat(16)}`],
+    ['/aws/x', 'ssm-x', '/app db', '/a//b', '--x', '../../etc/passwd', `/${'a/'.repeat(16)}`],
   ],
   [
     'secretId',
     secretId,
     ['prod/db', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf'],
-    ['bad secret!', 'arn:aws:ssm:us-east-1:123456789012:parameter/db', ''],
+    ['bad secret!', 'arn:aws:ssm:us-east-1:123456789012:parameter/db', '', '--x', '../../etc/passwd'],
   ],
   [
     'hostname',
@@ -210,6 +210,8 @@ test('a single-line value refuses line breaks and control characters; a multi-li
   expect(controlCharacterIn('a\r\nb\tc', false)).toBeUndefined();
   expect(controlCharacterIn('a\u001bb', false)).toBe('the control character U+001B');
   expect(controlCharacterIn('plain', true)).toBeUndefined();
+  // Bidirectional overrides make text read otherwise than it runs.
+  expect(controlCharacterIn('a\u202eb', false)).toBe('the control character U+202E');
 });
 
 describe('pathInside', () => {
