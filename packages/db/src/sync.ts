@@ -638,25 +638,23 @@ async function loadSnapshot(client: Client, sql: SyncSql, syncId: string, table:
     );
   }
   const entries = `${SNAPSHOTS_TABLE} s, jsonb_populate_record(NULL::${sql.table}, s.row) r WHERE s.sync_id = $1`;
+  const match = (alias: string) => sql.keys.map((k) => `${alias}.${k} = t.${k}`).join(' AND ');
   const insert = await client.query(
-    `INSERT INTO ${STAGING_TABLE} (${sql.list}) SELECT ${sql.keys
-      .concat(sql.compared)
-      .map((c) => `r.${c}`)
-      .join(', ')} FROM ${entries}`,
+    `INSERT INTO ${STAGING_TABLE} (${sql.list})
+     SELECT ${[...sql.keys, ...sql.compared].map((c) => `r.${c}`).join(', ')} FROM ${entries} AND NOT s.added`,
     [snapshot.sync_id],
   );
   let staged = insert.rowCount ?? 0;
   if (snapshot.partial) {
     await client.query(`ANALYZE ${STAGING_TABLE}`);
+    // The rest of the table as it is now, but for the rows that sync added.
     const untouched = await client.query(
       `INSERT INTO ${STAGING_TABLE} (${sql.list}) SELECT ${sql.list} FROM ${sql.table} t
-        WHERE NOT EXISTS (SELECT 1 FROM ${STAGING_TABLE} st WHERE ${sql.keys.map((k) => `st.${k} = t.${k}`).join(' AND ')})`,
-    );
-    const added = await client.query(
-      `DELETE FROM ${STAGING_TABLE} st USING ${entries} AND s.added AND ${sql.keys.map((k) => `st.${k} = r.${k}`).join(' AND ')}`,
+        WHERE NOT EXISTS (SELECT 1 FROM ${STAGING_TABLE} st WHERE ${match('st')})
+          AND NOT EXISTS (SELECT 1 FROM ${entries} AND s.added AND ${match('r')})`,
       [snapshot.sync_id],
     );
-    staged += (untouched.rowCount ?? 0) - (added.rowCount ?? 0);
+    staged += untouched.rowCount ?? 0;
   }
   return staged;
 }
