@@ -13,7 +13,14 @@ import {
   readPreviewRequest,
 } from '@slipway/ecs';
 import { awsClient, onDemand } from '@slipway/kit';
-import { actionInputs, actionLogger, runStep, setOutputs, writeSummary } from '../common/runtime';
+import {
+  actionInputs,
+  actionLogger,
+  actionSecrets,
+  runStep,
+  setOutputs,
+  writeSummary,
+} from '../common/runtime';
 
 export function run(): Promise<void> {
   return runStep(async () => {
@@ -63,5 +70,7 @@ function contextFor(region: string | undefined) {
     }),
     logger: actionLogger,
     preflight: preflightClients(region),
+    // Registry logins read to find an image's commit are masked in the job's log like every secret.
+    ordering: { secrets: actionSecrets() },
   };
 }

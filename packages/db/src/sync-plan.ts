@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { escapeIdentifier } from 'pg';
 import { parseTableName, quoteIdentifier } from './identifiers';
+import { PLAN_LIST_LIMIT } from './sync-result';
 
 export type RowKey = Record<string, unknown>;
 
@@ -16,9 +17,6 @@ export interface SyncPlan {
   unchanged: number;
   counts: SyncCounts;
 }
-
-/** What a plan lists of each kind: as many keys as a step's outputs show. */
-export const PLAN_LIST_LIMIT = 1000;
 
 export interface SyncCounts {
   added: number;

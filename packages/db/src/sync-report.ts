@@ -1,6 +1,6 @@
 import { Cell, Summary } from '@slipway/kit';
-import { PLAN_LIST_LIMIT, RowKey, SyncPlan } from './sync-plan';
-import { SyncResult } from './sync-result';
+import type { RowKey, SyncPlan } from './sync-plan';
+import { PLAN_LIST_LIMIT, SyncResult } from './sync-result';
 
 // A step's outputs share 1 MiB and its summary 1 MiB: long lists are cut, and say so.
 

@@ -5,6 +5,9 @@ import type { SyncCounts, SyncPlan } from './sync-plan';
 
 export const DEFAULT_KEEP_SNAPSHOTS = 10;
 
+/** What a plan lists of each kind: as many keys as a step's outputs show. */
+export const PLAN_LIST_LIMIT = 1000;
+
 export interface SyncResult {
   syncId: string;
   /** False for a dry run. */

@@ -368,6 +368,17 @@ export const sqlIdentifier = pattern(
   'is not a valid SQL name',
 );
 
+/** A table, optionally schema-qualified: each part a SQL name. */
+export const sqlTableName = grammar(
+  'a table name, "table" or "schema.table", each part 1–63 letters, digits, "_" or "-", starting with a letter or "_"',
+  (text) => {
+    const parts = text.split('.');
+    check(parts.length <= 2, 'has more than one "."');
+    for (const part of parts) sqlIdentifier.parse(part);
+    return text;
+  },
+);
+
 /**
  * A commit id, or a ref name by `git check-ref-format`'s rules, with ~N / ^N suffixes. Never starts
  * with "-", so it cannot be read as an option even where no `--` guards it.

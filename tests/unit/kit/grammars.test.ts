@@ -21,6 +21,7 @@ import {
   region,
   secretId,
   sqlIdentifier,
+  sqlTableName,
   ssmParameter,
   tagFilter,
   targetGroupArn,
@@ -162,6 +163,12 @@ const table: [string, Grammar<unknown>, string[], string[]][] = [
     sqlIdentifier,
     ['prompts', '_x', 'uuid-ossp'],
     ['1x', 'a;drop', '"x"', 't'.repeat(64), 'a b'],
+  ],
+  [
+    'sqlTableName',
+    sqlTableName,
+    ['prompts', 'app.prompts', 'Coach_prompts'],
+    ['a.b.c', 'app.', '.prompts', 'app.1x', 'app;drop.x'],
   ],
   [
     'gitRevision',
