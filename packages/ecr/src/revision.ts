@@ -136,7 +136,7 @@ const COMMIT = /^[0-9a-f]{7,64}$/;
 
 /**
  * The commit an image was built from, or undefined when nothing says: its `sha-<hex>` tag; on ECR, the
- * one sha- tag the image carries (DescribeImages, for an image pinned by digest as build-push-ecr
+ * one commit its sha- tags name (DescribeImages, for an image pinned by digest as build-push-ecr
  * outputs it); else its revision label, read from the config blob.
  */
 export async function imageRevision(image: string, options: StoreOptions): Promise<string | undefined> {
@@ -145,9 +145,12 @@ export async function imageRevision(image: string, options: StoreOptions): Promi
   if (tagged) return tagged;
   const reader = await readerFor(where.host, options);
   if (reader instanceof EcrReader) {
-    const commits = new Set((await reader.tagsOf(where.repository, where.reference)).map(commitOfTag));
-    commits.delete(undefined);
-    if (commits.size === 1) return [...commits][0];
+    // The short and the full form of one commit (sha-1a2b3c4, sha-1a2b3c4…) name it once, fully.
+    const commits = (await reader.tagsOf(where.repository, where.reference))
+      .map(commitOfTag)
+      .filter((commit) => commit !== undefined)
+      .sort((a, b) => b.length - a.length);
+    if (commits.length && commits.every((commit) => commits[0]!.startsWith(commit))) return commits[0];
   }
   const label = (await imageLabels(reader, where.repository, where.reference))?.[REVISION_LABEL];
   return label && COMMIT.test(label) ? label : undefined;

@@ -1,6 +1,7 @@
 /**
  * The deploy and rollback workflows when things go wrong or are unusual, through the local runner with
- * docs/examples' callers: changes with no image, a crashing image, rollback dispatches, a force push.
+ * docs/examples' callers: changes with no image, a crashing image, rollback dispatches, a force push, two
+ * pushes whose jobs interleave.
  * Every step asserts on what the workflows left behind, not on their logs.
  */
 import { pushEvent, workflowDispatchEvent } from '@slipway/runner';
@@ -201,3 +202,51 @@ test('5. a force push whose before is gone: every service is deployed, not a git
     expect((await digests('staging'))[container]).toBe(await world.digestOf(`deals/${container}`, tag));
   }
 }, 120_000);
+
+test('two pushes whose jobs interleave: the older run, slower to build, cannot put its commit back over the newer one', async () => {
+  const older = world.repo.commit(
+    'staging',
+    { 'worker/main.py': '# The deals worker.\nBATCH = 30\n' },
+    'Batches of 30',
+  );
+  const newer = world.repo.commit(
+    'staging',
+    { 'worker/main.py': '# The deals worker.\nBATCH = 40\n' },
+    'Batches of 40',
+  );
+  // The older run's image job is held at its environment until the newer run has finished.
+  let reached!: () => void;
+  let release!: () => void;
+  const atImage = new Promise<void>((resolve) => (reached = resolve));
+  const held = new Promise<void>((resolve) => (release = resolve));
+  world.onEnvironment = async (job) => {
+    if (!job.startsWith('deploy/image')) return;
+    world.onEnvironment = undefined;
+    reached();
+    await held;
+  };
+  try {
+    const olderRun = push('staging', older);
+    await atImage;
+    const newerRun = await push('staging', newer);
+    expect(results(newerRun)).toMatchObject({ 'deploy/deploy (deals-worker)': 'success' });
+    const newerDigest = await world.digestOf('deals/worker', sha7(newer[1]));
+    expect((await digests('staging')).worker).toBe(newerDigest);
+
+    release();
+    const run = await olderRun;
+    expect(results(run)).toMatchObject({
+      'deploy/image (deals-worker)': 'success',
+      'deploy/deploy (deals-worker)': 'failure',
+    });
+    expect(errorsOf(run).join('\n')).toMatch(
+      new RegExp(
+        `SLW-ECS-028[^]*${older[1].slice(0, 7)}[^]*${newer[1].slice(0, 7)}|SLW-ECS-028[^]*${newer[1].slice(0, 7)}[^]*${older[1].slice(0, 7)}`,
+      ),
+    );
+    expect((await digests('staging')).worker).toBe(newerDigest);
+  } finally {
+    release();
+    world.onEnvironment = undefined;
+  }
+}, 240_000);

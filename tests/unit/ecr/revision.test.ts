@@ -72,6 +72,15 @@ test('pinned by digest: the one sha- tag ECR holds for it, in the host’s regio
   expect(ecr.commandCalls(BatchGetImageCommand)).toHaveLength(0);
 });
 
+test('pinned by digest, tagged with the short and the full form of one commit: that commit, in full', async () => {
+  const full = '7654321'.padEnd(40, 'e');
+  ecr
+    .on(DescribeImagesCommand)
+    .resolves({ imageDetails: [{ imageTags: ['sha-7654321', `sha-${full}`, 'validated-staging-k'] }] });
+  expect(await imageRevision(`${HOST}/web@${digest('c')}`, options)).toBe(full);
+  expect(ecr.commandCalls(BatchGetImageCommand)).toHaveLength(0);
+});
+
 test('no sha- tag (or two): the label of the list’s amd64 image, read from its config blob', async () => {
   ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ['sha-1111111', 'sha-2222222'] }] });
   ecr
