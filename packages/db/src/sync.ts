@@ -60,9 +60,10 @@ export const SNAPSHOTS_TABLE = escapeIdentifier('slipway_prompt_snapshots');
 export const PREVIOUS_SNAPSHOT = 'previous';
 
 // Text forms that differ between servers' settings would make equal values look different.
+// The key-ordered hash streams sort every key: with the default work_mem (4 MB) a 100k-row table sorts on disk.
 const SESSION_SETTINGS =
   "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; " +
-  "SET extra_float_digits = 1; SET bytea_output = 'hex'";
+  "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET work_mem = '64MB'";
 
 /**
  * Makes the target table's rows equal the source's (overwrite), or adds and updates them (upsert), in
