@@ -1,357 +1,235 @@
 /**
- * The whole pipeline on this machine, no AWS account and no Docker: the embedded sandbox (ECS, logs,
- * ECR), two embedded PostgreSQL servers (staging, production), an SSH bastion on loopback and a local
- * HTTP service standing for the app. Each step is the action's own domain code, fed the inputs its
- * action.yml declares, and prints the job summary it would write:
+ * The real workflows on this machine, no AWS account and no Docker: `.github/workflows/deploy.yml` and
+ * `rollback.yml`, called by docs/examples' callers from an app repository with real git history, run by
+ * the local runner (@slipway/runner) in the lifecycle suite's world (tests/e2e/workflows/world.ts): the
+ * sandbox for AWS, two PostgreSQL servers, an SSH bastion, a GitHub API double and a docker stand-in.
  *
- *   promote the staging image → migrations through the tunnel → ecs-deploy → validate-deploy →
- *   sync-prompts (plan, then apply) → a broken image, caught, diagnosed and rolled back.
+ *   a push to staging → a merge into main → a crashing image, caught → a rollback dispatch.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import {
-  CreateServiceCommand,
-  DescribeServicesCommand,
-  ECSClient,
-  RegisterTaskDefinitionCommand,
-} from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { readSyncRequest, syncPrompts, syncSummary, targetFromUrl } from '@slipway/db';
-import { deploy, deployFailure, deploySummary, readDeployRequest } from '@slipway/ecs';
-import { publish, publishSummary, readPublishRequest } from '@slipway/ecr';
-import { Secrets, consoleLogger } from '@slipway/kit';
-import { readValidateRequest, validate, validationFailure, validationSummary } from '@slipway/probe';
-import { startLocalBastion, startSandbox } from '@slipway/sandbox';
-import {
-  Teardown,
-  migrationSummary,
-  readMigrationRequest,
-  resolveSyncRequest,
-  runMigrations,
-} from '@slipway/tunnel';
-import { Client } from 'pg';
-import { startPostgresPair } from '../tests/helpers/postgres';
+import { createHash } from 'node:crypto';
+import { PutImageCommand } from '@aws-sdk/client-ecr';
+import { pushEvent, workflowDispatchEvent, type RunResult } from '@slipway/runner';
+import { REGISTRY, REPOSITORY, startWorld, type World } from '../tests/e2e/workflows/world';
+import { missingLine, readPrerequisites } from '../tests/helpers/prerequisites';
 import { Story } from './story';
 
-const REGION = 'us-east-1';
-const CLUSTER = 'deals-production';
-const COMMIT = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
-
 const story = new Story();
-const logger = consoleLogger(story.log);
-const inputs = (values: Record<string, string>) => (name: string) => values[name];
+/** What the world and the workflows' run steps call, of what .ci/run installs (.ci/prerequisites). */
+const TOOLS = ['git', 'jq', '/usr/sbin/sshd', 'ssh-keygen', 'moto_server', 'aws'];
+const sha7 = (sha: string) => `sha-${sha.slice(0, 7)}`;
 
-async function main() {
-  process.env.AWS_REGION = REGION;
-  const [sandbox, databases, bastion] = await Promise.all([
-    startSandbox({ speed: 30, clusters: [CLUSTER] }),
-    startPostgresPair(),
-    startLocalBastion(),
-  ]);
-  const app = createServer((request, response) => {
-    response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ status: 'ok', version: COMMIT }));
-  });
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-  const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-  // Clients a step makes itself (pre-flight checks, reading an image's labels) reach the sandbox too.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_ACCESS_KEY_ID: 'demo',
-    AWS_SECRET_ACCESS_KEY: 'demo',
-  });
-  const workspace = await mkdtemp(join(tmpdir(), 'slipway-demo-'));
-  const aws = {
-    region: REGION,
-    endpoint: sandbox.url,
-    credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
-  };
-  const clients = {
-    ecs: new ECSClient(aws),
-    logs: new CloudWatchLogsClient(aws),
-    ecr: new ECRClient(aws),
-  };
-  try {
-    console.log(
-      `Sandbox AWS at ${sandbox.url} (30× speed); PostgreSQL staging and production; bastion ${bastion.host}:${bastion.port}; app at ${appUrl}`,
-    );
-    console.log(
-      'The story: staging built deals/api at commit 1a2b3c4; production gets that image, its migrations, ' +
-        'the deploy, a check that it serves, its prompts; then a broken image is caught and rolled back.',
-    );
-    await seed(clients, databases.staging.url, workspace);
-
-    const published = await story.step(
-      'build-push-ecr: promote the image staging built, by retagging its manifest',
-      async () => {
-        const result = await publish(
-          readPublishRequest(
-            inputs({
-              repository: 'deals/api',
-              environment: 'production',
-              'promote-from': `sha-${COMMIT.slice(0, 7)}`,
-              platform: 'linux/amd64',
-            }),
-            workspace,
-          ),
-          {
-            ecr: () => clients.ecr,
-            git: { eventName: 'push', sha: COMMIT, ref: 'refs/heads/main' },
-            secrets: new Secrets(),
-            logger,
-          },
-        );
-        story.summary(publishSummary(result));
-        story.expect('the image was promoted by retagging, no layer moved', result.result === 'retagged');
-        return result;
-      },
-    );
-
-    await story.step('run-migrations-via-bastion: SQL migrations through a pinned SSH tunnel', async () => {
-      const production = targetFromUrl(databases.production.url);
-      const migrated = await runMigrations(
-        readMigrationRequest(
-          inputs({
-            mode: 'ssh',
-            'ssh-endpoint': `${bastion.host}:${bastion.port}`,
-            'ssh-user': bastion.user,
-            'ssh-private-key': bastion.privateKey,
-            'ssh-host-key': bastion.fingerprint,
-            'db-host': production.host,
-            'db-port': String(production.port),
-            'db-user': production.user,
-            'db-password': production.password,
-            'db-name': production.database,
-            'migrations-dir': 'migrations',
-            region: REGION,
-          }),
-          workspace,
-        ),
-        {
-          ec2: () => new EC2Client(aws),
-          ssm: () => new SSMClient(aws),
-          secretsManager: () => new SecretsManagerClient(aws),
-          instanceConnect: () => new EC2InstanceConnectClient(aws),
-          secrets: new Secrets(),
-          logger,
-          teardown: new Teardown(),
-        },
-      );
-      story.summary(migrationSummary(migrated));
-      story.expect('both migrations were applied through the tunnel', migrated.applied.length === 2);
-    });
-
-    const context = { ecs: clients.ecs, logs: () => clients.logs, logger };
-    const deployed = await story.step('ecs-deploy: the promoted image, followed to a verdict', async () => {
-      const result = await deploy(
-        readDeployRequest(
-          inputs({
-            cluster: CLUSTER,
-            services: 'deals-api',
-            images: `api=${published.imageUri}`,
-            timeout: '300',
-          }),
-        ),
-        context,
-      );
-      story.summary(deploySummary(result));
-      story.expect('deals-api rolled out the promoted image', result.status === 'SUCCEEDED');
-      return result;
-    });
-
-    await story.step('validate-deploy: ECS state, health and the version the app reports', async () => {
-      const report = await validate(
-        readValidateRequest(
-          inputs({
-            cluster: CLUSTER,
-            services: 'deals-api',
-            'task-definition-arn': deployed.services[0]!.taskDefinitionArn,
-            urls: `${appUrl}/health`,
-            'json-expectations': `$.version == ${COMMIT}`,
-            timeout: '30',
-          }),
-        ),
-        {
-          ecs: () => clients.ecs,
-          elb: () => new ElasticLoadBalancingV2Client(aws),
-          logger,
-          secrets: new Secrets(),
-        },
-      );
-      story.summary(validationSummary(report));
-      story.expect(
-        `the new revision serves the commit (${report.checks.length} checks passed)`,
-        !validationFailure(report),
-      );
-    });
-
-    await story.step('sync-prompts: staging → production, the plan first, then the copy', async () => {
-      const syncInputs = {
-        'source-url': databases.staging.url,
-        'target-url': databases.production.url,
-        mode: 'overwrite',
-      };
-      const results = [];
-      for (const extra of [{ 'dry-run': 'true' }, { force: 'true' }] as Record<string, string>[]) {
-        const request = readSyncRequest(inputs({ ...syncInputs, ...extra }), workspace, new Secrets());
-        const { target, options } = await resolveSyncRequest(
-          request,
-          { secretsManager: () => new SecretsManagerClient(aws), ssm: () => new SSMClient(aws) },
-          new Secrets(),
-        );
-        const result = await syncPrompts(target, { ...options, logger });
-        story.summary(syncSummary(result));
-        results.push(result);
-      }
-      story.expect(
-        'the plan changed nothing, the forced copy applied it with a snapshot',
-        results[0]?.applied === false && results[1]?.applied === true && results[1].snapshot,
-      );
-    });
-
-    await story.step('ecs-deploy: an image that crashes on start', async () => {
-      const broken = await deploy(
-        readDeployRequest(
-          inputs({
-            cluster: CLUSTER,
-            services: 'deals-api',
-            images: `api=${published.imageUri.replace(/@.*$/, '')}:sha-9999999-crash`,
-            timeout: '300',
-          }),
-        ),
-        context,
-      );
-      story.summary(deploySummary(broken));
-      const failure = deployFailure(broken);
-      // The step's error repeats what the summary shows, log tail and all; its code says enough here.
-      if (failure) story.log(`The step fails with ${failure.code}, as the summary above explains.`);
-      story.expect(
-        'the crashing image was caught, and ECS rolled back to the revision serving before',
-        failure?.code === 'SLW-ECS-011' && broken.status === 'ROLLED_BACK',
-      );
-    });
-
-    if (!story.verdict()) process.exitCode = 1;
-  } finally {
-    app.close();
-    await Promise.allSettled([
-      sandbox.stop(),
-      databases.stop(),
-      bastion.stop(),
-      rm(workspace, { recursive: true, force: true }),
-    ]);
+/** Each job's result, a matrix job per service: 'deploy/deploy (deals-api)' → 'success'. */
+function jobResults(run: RunResult): Record<string, string> {
+  const table: Record<string, string> = {};
+  for (const job of Object.values(run.jobs)) {
+    for (const r of job.runs) {
+      const service = r.matrix.service === undefined ? '' : ` (${String(r.matrix.service)})`;
+      table[`${job.id}${service}`] = r.result;
+    }
+    if (!job.runs.length) table[job.id] = job.result;
   }
+  return table;
 }
 
-/** What exists before the pipeline runs: the staging image, the service, the migrations, staging's prompts. */
-async function seed(clients: { ecs: ECSClient; ecr: ECRClient }, stagingUrl: string, workspace: string) {
-  await clients.ecr.send(new CreateRepositoryCommand({ repositoryName: 'deals/api' }));
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: {
-      mediaType: 'application/vnd.oci.image.config.v1+json',
-      digest: `sha256:${'c'.repeat(64)}`,
-      size: 1469,
-    },
-    layers: [
-      {
-        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-        digest: `sha256:${'a'.repeat(64)}`,
-        size: 31_457_280,
+/** Tells a run: each job with its result and duration, then its summaries, each once. */
+function tell(run: RunResult): Record<string, string> {
+  const seen = new Set<string>();
+  for (const job of Object.values(run.jobs)) {
+    for (const r of job.runs) {
+      const service = r.matrix.service === undefined ? '' : ` (${String(r.matrix.service)})`;
+      story.log(`${job.id}${service}: ${r.result} in ${(r.durationMs / 1000).toFixed(1)} s`);
+    }
+    if (!job.runs.length) story.log(`${job.id}: ${job.result}`);
+  }
+  for (const job of Object.values(run.jobs)) {
+    for (const r of job.runs) {
+      if (r.summary.trim() && !seen.has(r.summary)) {
+        seen.add(r.summary);
+        story.summary(r.summary);
+      }
+    }
+  }
+  return jobResults(run);
+}
+
+/**
+ * The images each service's first revision runs (`:initial`), built from main's first commit: the world
+ * registers them but the registry never had them, and this story's rollback goes back to them.
+ */
+async function seedInitialImages(world: World) {
+  const revision = world.repo.head('main');
+  for (const container of ['api', 'worker']) {
+    const digest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: digest(`${container} config`),
+        size: 1469,
       },
-    ],
-  });
-  // The image that crashes on start is in the registry too: pre-flight finds it, only running it fails.
-  const crashing = manifest.replace('c'.repeat(64), 'd'.repeat(64));
-  for (const [tag, imageManifest] of [
-    [`sha-${COMMIT.slice(0, 7)}`, manifest],
-    ['staging', manifest],
-    ['sha-9999999-crash', crashing],
-  ]) {
-    await clients.ecr.send(
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+          digest: digest(`${container} layer`),
+          size: 31_457_280,
+        },
+      ],
+      annotations: { 'org.opencontainers.image.revision': revision },
+    };
+    await world.ecr.send(
       new PutImageCommand({
-        repositoryName: 'deals/api',
-        imageManifest,
-        imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
-        imageTag: tag,
+        repositoryName: `deals/${container}`,
+        imageManifest: JSON.stringify(manifest),
+        imageManifestMediaType: manifest.mediaType,
+        imageTag: 'initial',
       }),
     );
   }
+}
 
-  const registered = await clients.ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: 'deals-api',
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '512',
-      memory: '1024',
-      containerDefinitions: [
-        {
-          name: 'api',
-          image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/deals/api:sha-0000000',
-          essential: true,
-          healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8000/health || exit 1'] },
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: {
-              'awslogs-group': '/ecs/deals-api',
-              'awslogs-region': REGION,
-              'awslogs-stream-prefix': 'ecs',
-            },
-          },
-        },
-      ],
-    }),
-  );
-  await clients.ecs.send(
-    new CreateServiceCommand({
-      cluster: CLUSTER,
-      serviceName: 'deals-api',
-      taskDefinition: registered.taskDefinition?.taskDefinitionArn,
-      desiredCount: 2,
-      launchType: 'FARGATE',
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-    }),
-  );
-  while (
-    (await clients.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ['deals-api'] })))
-      .services?.[0]?.deployments?.[0]?.rolloutState !== 'COMPLETED'
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+const succeeded = (results: Record<string, string>, jobs: string[]) =>
+  jobs.every((job) => results[job] === 'success');
+
+async function main() {
+  const missing = missingLine(readPrerequisites().filter(({ command }) => TOOLS.includes(command)));
+  if (missing) {
+    console.error(missing);
+    process.exitCode = 1;
+    return;
   }
-
-  const migrations = join(workspace, 'migrations');
-  await mkdir(migrations);
-  const prompts =
-    'CREATE TABLE prompts (name text PRIMARY KEY, content text NOT NULL, model text, params jsonb);';
-  await writeFile(join(migrations, '001_create_prompts.sql'), `${prompts}\n`);
-  await writeFile(
-    join(migrations, '002_seed_greeting.sql'),
-    "INSERT INTO prompts VALUES ('greeting', 'Hello!', 'small', NULL), ('retired', 'No longer used.', 'small', NULL);\n",
-  );
-
-  const staging = new Client({ connectionString: stagingUrl });
-  await staging.connect();
+  const started = Date.now();
+  const world: World = await startWorld();
+  await seedInitialImages(world);
+  const push = (branch: string, [before, after]: [string, string]) =>
+    world.run('deploy', pushEvent({ repository: REPOSITORY, ref: `refs/heads/${branch}`, before, after }));
+  const digest = async (environment: 'staging' | 'production', service: string) =>
+    (await world.running(environment, service)).image.split('@')[1];
   try {
-    await staging.query(prompts);
-    await staging.query(
-      `INSERT INTO prompts VALUES
-         ('greeting', 'Hello, {{name}}! How can I help?', 'large', '{"temperature": 0.2}'),
-         ('summarise', 'Summarise the deal below in three sentences.', 'large', '{"temperature": 0}'),
-         ('classify', 'Classify the lead as hot, warm or cold.', 'small', NULL)`,
+    console.log(
+      `World ready in ${((Date.now() - started) / 1000).toFixed(1)} s: sandbox AWS at ${world.sandbox.url}, ` +
+        `PostgreSQL staging and production, bastion ${world.bastion.host}:${world.bastion.port}, ` +
+        `app repository ${REPOSITORY} (api and worker) at ${world.repo.dir}`,
     );
+    console.log(
+      'The story: the real deploy.yml and rollback.yml, through the local runner. A push to staging builds ' +
+        'and deploys both services; a merge into main promotes what staging validated; a crashing image is ' +
+        'caught; a rollback dispatch goes back a revision.',
+    );
+
+    await story.step('push to staging: both services, a migration and a prompt changed', async () => {
+      const commit = world.repo.commit(
+        'staging',
+        {
+          'api/server.py': '# The deals API.\nVERSION = "2"\n',
+          'worker/main.py': '# The deals worker.\nBATCH = 20\n',
+          'migrations/003_deal_price.sql': 'ALTER TABLE deals ADD COLUMN price_cents bigint;\n',
+          'prompts/summary.md': '---\nmodel: gpt-x\n---\nSummarise the deal in one line.\n',
+        },
+        'Prices, a bigger worker batch and a summary prompt',
+      );
+      const results = tell(await push('staging', commit));
+      story.expect(
+        'each image built, the migration run through the tunnel, both services deployed and validated, prompts synced',
+        succeeded(results, [
+          'deploy/image (deals-api)',
+          'deploy/image (deals-worker)',
+          'deploy/migrate',
+          'deploy/deploy (deals-api)',
+          'deploy/deploy (deals-worker)',
+          'deploy/prompts',
+        ]),
+      );
+      const tag = sha7(commit[1]);
+      story.expect(
+        `staging runs the images built for ${tag}`,
+        (await digest('staging', 'deals-api')) === (await world.digestOf('deals/api', tag)) &&
+          (await digest('staging', 'deals-worker')) === (await world.digestOf('deals/worker', tag)),
+      );
+    });
+
+    await story.step('merge into main: production gets what staging validated', async () => {
+      const before = world.repo.head('main');
+      world.repo.git('checkout', '-q', 'main');
+      world.repo.git('merge', '-q', '--no-ff', 'staging', '-m', 'Merge branch staging');
+      const builds = world.builds().length;
+      const results = tell(await push('main', [before, world.repo.head('main')]));
+      story.expect(
+        'approved, migrated, both services deployed and validated, prompts copied from staging',
+        succeeded(results, [
+          'deploy/approval',
+          'deploy/migrate',
+          'deploy/deploy (deals-api)',
+          'deploy/deploy (deals-worker)',
+          'deploy/prompts',
+        ]),
+      );
+      story.expect(
+        'production runs the very digests staging validated, and nothing was rebuilt',
+        (await digest('production', 'deals-api')) === (await digest('staging', 'deals-api')) &&
+          (await digest('production', 'deals-worker')) === (await digest('staging', 'deals-worker')) &&
+          world.builds().length === builds,
+      );
+    });
+
+    await story.step('push to staging: an api image that crashes on start', async () => {
+      const staged = world.repo.commit(
+        'staging',
+        {
+          'api/server.py': '# The deals API.\nVERSION = "3"\nraise SystemExit(1)\n',
+          'prompts/greet.yaml': 'content: |\n  Never shown.\nmodel: gpt-x\n',
+        },
+        'API v3 (crashes on start)',
+      );
+      const good = await world.running('staging', 'deals-api');
+      // The sandbox runs this commit's image as a crash once it exists.
+      world.onEnvironment = async (job) => {
+        if (!job.startsWith('deploy/deploy')) return;
+        const crashing = await world.digestOf('deals/api', sha7(staged[1]));
+        if (crashing) world.sandbox.setScenario(`${REGISTRY}/deals/api@${crashing}`, 'crash');
+      };
+      try {
+        const results = tell(await push('staging', staged));
+        story.expect(
+          'the deploy job failed with the diagnosis, and the prompts were not synced',
+          results['deploy/deploy (deals-api)'] === 'failure' && results['deploy/prompts'] === 'skipped',
+        );
+        story.expect(
+          'ECS is back on the last good image',
+          (await world.running('staging', 'deals-api')).image === good.image,
+        );
+      } finally {
+        world.onEnvironment = undefined;
+      }
+    });
+
+    await story.step(
+      'rollback dispatch: production’s api back to the revision before the merge',
+      async () => {
+        const current = await world.running('production', 'deals-api');
+        const run = await world.run(
+          'rollback',
+          workflowDispatchEvent({
+            repository: REPOSITORY,
+            ref: 'refs/heads/main',
+            sha: world.repo.head('main'),
+            inputs: { environment: 'production', services: '["deals-api"]', revision: 'previous' },
+          }),
+        );
+        const results = tell(run);
+        const after = await world.running('production', 'deals-api');
+        const name = (arn: string) => arn.split('/').at(-1);
+        story.expect(
+          `rolled back and validated: ${name(current.taskDefinition)} → ${name(after.taskDefinition)}, the image it ran before`,
+          results['rollback/rollback (deals-api)'] === 'success' &&
+            after.image === `${REGISTRY}/deals/api:initial`,
+        );
+      },
+    );
+
+    if (!story.verdict()) process.exitCode = 1;
   } finally {
-    await staging.end();
+    await world.stop();
   }
 }
 
