@@ -60,3 +60,37 @@ test('the demo runs the deploy and rollback workflows, renders each summary for 
     'Verdict: all 7 expectations held — every step behaved as it should.',
   );
 }, 120_000);
+
+// What a fresh clone gets before .ci/run has installed the workflows' tools (or asked for with --actions).
+test('the demo without the workflows’ tools runs the same pipeline action by action on embedded parts', async () => {
+  const root = join(__dirname, '..', '..');
+  const { stdout, stderr } = await promisify(execFile)(
+    runnerNode,
+    [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/demo.ts', '--actions'],
+    { cwd: root, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0', COLUMNS: '120' } },
+  );
+  expect(stderr).toBe('');
+  const steps = stdout.split(/^━━ /m).slice(1);
+  expect(steps.map((step) => step.slice(0, step.indexOf(':')))).toEqual([
+    '1. build-push-ecr',
+    '2. run-migrations-via-bastion',
+    '3. ecs-deploy',
+    '4. validate-deploy',
+    '5. sync-prompts',
+    '6. ecs-deploy',
+  ]);
+  for (const line of [
+    /^ {2}Image — 🏷️ retagged \(no layer moved\)\n {2}═+$/m,
+    /^ {2}001_create_prompts\.sql +✅ applied$/m,
+    /^ {2}ECS deploy — ✅ succeeded$/m,
+    /^ {2}Deploy validation — ✅ all \d+ checks passed$/m,
+    /2 added, 1 changed, 1 removed, 0 unchanged — applied; snapshot [0-9a-f-]{36}/,
+    /^ {2}ECS deploy — ↩️ failed, rolled back by ECS$/m,
+  ]) {
+    expect(stdout).toMatch(line);
+  }
+  expect(stdout).not.toMatch(/<\/?(details|summary|br)>|^\s*\|.*\|\s*$|^#+ |\*\*/m);
+  expect(stdout.trimEnd().split('\n').at(-1)).toBe(
+    'Verdict: all 6 expectations held — every step behaved as it should.',
+  );
+}, 120_000);
