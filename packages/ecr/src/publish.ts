@@ -1,5 +1,14 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
-import { Clock, ConfigurationError, Logger, Pair, Secrets, SlipwayError, systemClock } from '@slipway/kit';
+import {
+  Clock,
+  ConfigurationError,
+  Logger,
+  Pair,
+  Secrets,
+  SlipwayError,
+  ecrRegistryHost,
+  systemClock,
+} from '@slipway/kit';
 import { BuildPlan, buildAndPush } from './build';
 import { ECR } from './codes';
 import { registryCredentials } from './credentials';
@@ -59,8 +68,6 @@ export interface Published {
   warnings: string[];
 }
 
-const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
-
 /** Where ECR calls go: undefined account or region means the credentials' account, the job's region. */
 export interface EcrTarget {
   registryId?: string;
@@ -76,10 +83,9 @@ export function ecrTarget(
   request: Pick<PublishRequest, 'registry' | 'registryId' | 'region'>,
 ): EcrTarget | undefined {
   if (!request.registry) return { registryId: request.registryId, region: request.region };
-  const host = ECR_HOST.exec(request.registry);
+  const host = ecrRegistryHost(request.registry);
   if (!host) return undefined;
-  const account = host[1]!;
-  const region = host[2]!;
+  const { registryId: account, region } = host;
   for (const [input, given, named] of [
     ['registry-id', request.registryId, account],
     ['region', request.region, region],

@@ -5,7 +5,7 @@ import type { ContainerDefinition, Service } from '@aws-sdk/client-ecs';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { awsErrorName, onDemand, resolveRegion } from '@slipway/kit';
+import { awsErrorName, ecrRegistryHost, onDemand, resolveRegion } from '@slipway/kit';
 import { ECS } from './codes';
 import { fargateSizeProblem } from './fargate';
 import { TaskDefinitionInput } from './taskdef';
@@ -241,8 +241,6 @@ export function checkLoadBalancers(t: Named): PreflightCheck[] {
 
 // ---- images -------------------------------------------------------------------------------------------
 
-const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
-
 export interface ImageRef {
   registry: string;
   repository: string;
@@ -263,13 +261,13 @@ export function parseImageRef(image: string): ImageRef {
   const tag = colon > path.lastIndexOf('/') ? path.slice(colon + 1) : undefined;
   if (tag !== undefined) path = path.slice(0, colon);
   if (!hasRegistry && !path.includes('/')) path = `library/${path}`;
-  const ecr = ECR_HOST.exec(registry);
+
   return {
     registry,
     repository: path,
     digest,
     tag: tag ?? (digest ? undefined : 'latest'),
-    ecr: ecr ? { registryId: ecr[1]!, region: ecr[2]! } : undefined,
+    ecr: ecrRegistryHost(registry),
   };
 }
 

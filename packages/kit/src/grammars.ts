@@ -99,6 +99,14 @@ export const imageTag = pattern(
   'is not an image tag',
 );
 
+const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
+
+/** The account and region an ECR registry host names, or undefined for any other registry. */
+export function ecrRegistryHost(host: string): { registryId: string; region: string } | undefined {
+  const match = ECR_HOST.exec(host);
+  return match ? { registryId: match[1]!, region: match[2]! } : undefined;
+}
+
 export const ecrRepositoryName = grammar(
   'a repository name: 2–256 lowercase letters, digits and . _ - /, e.g. team/deals-api (not a URI)',
   (text) => {

@@ -20,6 +20,7 @@ import {
   port,
   region,
   secretId,
+  ecrRegistryHost,
   sqlIdentifier,
   sqlTableName,
   ssmParameter,
@@ -248,4 +249,15 @@ describe('pathInside', () => {
       'leads outside the workspace through a symbolic link',
     );
   });
+});
+
+test('an ECR registry host names its account and region (FIPS and China too); any other host is not ECR', () => {
+  expect(ecrRegistryHost('123456789012.dkr.ecr.eu-west-1.amazonaws.com')).toEqual({
+    registryId: '123456789012',
+    region: 'eu-west-1',
+  });
+  expect(ecrRegistryHost('123456789012.dkr.ecr-fips.us-east-1.amazonaws.com')?.region).toBe('us-east-1');
+  expect(ecrRegistryHost('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn')?.region).toBe('cn-north-1');
+  for (const host of ['ghcr.io', 'public.ecr.aws', '12345.dkr.ecr.us-east-1.amazonaws.com', 'localhost:5000'])
+    expect(ecrRegistryHost(host)).toBeUndefined();
 });
