@@ -1,9 +1,8 @@
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { Secrets, ecrRegistryHost, parseImageRef } from '@slipway/kit';
+import { DescribeImagesCommand, ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
+import { Secrets, awsErrorName, ecrRegistryHost, parseImageRef } from '@slipway/kit';
 import { registryCredentials } from './credentials';
 import { DistributionStore } from './distribution';
-import { ImageReader, Manifest } from './manifests';
-import { EcrReader } from './store';
+import { ImageReader, Manifest, ecrManifests } from './manifests';
 import { commitOfTag } from './tags';
 
 /** The OCI label build-push-ecr sets to the commit an image was built from. */
@@ -34,6 +33,57 @@ export interface StoreOptions {
   secrets: Secrets;
   env?: NodeJS.ProcessEnv;
   fetcher?: typeof fetch;
+}
+
+/** ECR read through its API: BatchGetImage for manifests, a download URL for a blob. */
+export class EcrReader implements ImageReader {
+  constructor(
+    private readonly ecr: ECRClient,
+    readonly host: string,
+    private readonly registryId?: string,
+  ) {}
+
+  manifests(repository: string, references: string[]): Promise<Map<string, Manifest>> {
+    return ecrManifests(this.ecr, this.registryId, repository, references);
+  }
+
+  /** Every tag of the image a tag or digest names: one DescribeImages call. */
+  async tagsOf(repository: string, reference: string): Promise<string[]> {
+    try {
+      const answer = await this.ecr.send(
+        new DescribeImagesCommand({
+          registryId: this.registryId,
+          repositoryName: repository,
+          imageIds: [reference.startsWith('sha256:') ? { imageDigest: reference } : { imageTag: reference }],
+        }),
+      );
+      return (answer.imageDetails ?? []).flatMap((d) => d.imageTags ?? []);
+    } catch (error) {
+      if (/ImageNotFound|RepositoryNotFound/.test(awsErrorName(error) ?? '')) return [];
+      throw error;
+    }
+  }
+
+  async blob(repository: string, digest: string): Promise<Buffer | undefined> {
+    let url: string | undefined;
+    try {
+      const answer = await this.ecr.send(
+        new GetDownloadUrlForLayerCommand({
+          registryId: this.registryId,
+          repositoryName: repository,
+          layerDigest: digest,
+        }),
+      );
+      url = answer.downloadUrl;
+    } catch (error) {
+      if (/LayersNotFound|LayerInaccessible|RepositoryNotFound/.test(awsErrorName(error) ?? ''))
+        return undefined;
+      throw error;
+    }
+    if (!url) return undefined;
+    const answer = await fetch(url);
+    return answer.ok ? Buffer.from(await answer.arrayBuffer()) : undefined;
+  }
 }
 
 /** A reader for a registry host: ECR's API for an ECR host, the distribution API with the stored login otherwise. */

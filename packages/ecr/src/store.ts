@@ -1,66 +1,20 @@
-import {
-  DescribeImagesCommand,
-  ECRClient,
-  GetDownloadUrlForLayerCommand,
-  PutImageCommand,
-} from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { SlipwayError, awsErrorName } from '@slipway/kit';
 import { ECR } from './codes';
-import { ImageReader, ImageStore, Manifest, ecrManifests } from './manifests';
+import { ImageStore, Manifest, ecrManifests } from './manifests';
 
-/** ECR read through its API: BatchGetImage for manifests, a download URL for a blob. */
-export class EcrReader implements ImageReader {
+/** Amazon ECR through its API: BatchGetImage reads manifests, PutImage adds a tag to one. */
+export class EcrStore implements ImageStore {
   constructor(
-    protected readonly ecr: ECRClient,
+    private readonly ecr: ECRClient,
     readonly host: string,
-    protected readonly registryId?: string,
+    private readonly registryId?: string,
   ) {}
 
   manifests(repository: string, references: string[]): Promise<Map<string, Manifest>> {
     return ecrManifests(this.ecr, this.registryId, repository, references);
   }
 
-  /** Every tag of the image a tag or digest names: one DescribeImages call. */
-  async tagsOf(repository: string, reference: string): Promise<string[]> {
-    try {
-      const answer = await this.ecr.send(
-        new DescribeImagesCommand({
-          registryId: this.registryId,
-          repositoryName: repository,
-          imageIds: [reference.startsWith('sha256:') ? { imageDigest: reference } : { imageTag: reference }],
-        }),
-      );
-      return [...new Set((answer.imageDetails ?? []).flatMap((d) => d.imageTags ?? []))].sort();
-    } catch (error) {
-      if (/ImageNotFound|RepositoryNotFound/.test(awsErrorName(error) ?? '')) return [];
-      throw error;
-    }
-  }
-
-  async blob(repository: string, digest: string): Promise<Buffer | undefined> {
-    let url: string | undefined;
-    try {
-      const answer = await this.ecr.send(
-        new GetDownloadUrlForLayerCommand({
-          registryId: this.registryId,
-          repositoryName: repository,
-          layerDigest: digest,
-        }),
-      );
-      url = answer.downloadUrl;
-    } catch (error) {
-      if (/LayersNotFound|LayerInaccessible|RepositoryNotFound/.test(awsErrorName(error) ?? ''))
-        return undefined;
-      throw error;
-    }
-    if (!url) return undefined;
-    const answer = await fetch(url);
-    return answer.ok ? Buffer.from(await answer.arrayBuffer()) : undefined;
-  }
-}
-
-/** Amazon ECR through its API, as publish uses it: PutImage adds a tag to a manifest it read. */
-export class EcrStore extends EcrReader implements ImageStore {
   async tag(repository: string, tag: string, manifest: Manifest): Promise<void> {
     try {
       await this.ecr.send(
@@ -100,6 +54,17 @@ export class EcrStore extends EcrReader implements ImageStore {
       }
       throw error;
     }
+  }
+
+  async tagsOf(repository: string, digest: string): Promise<string[]> {
+    const answer = await this.ecr.send(
+      new DescribeImagesCommand({
+        registryId: this.registryId,
+        repositoryName: repository,
+        imageIds: [{ imageDigest: digest }],
+      }),
+    );
+    return [...new Set((answer.imageDetails ?? []).flatMap((d) => d.imageTags ?? []))].sort();
   }
 }
 
