@@ -95,14 +95,7 @@ export function readPreviewRequest(
   workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
 ): (PreviewRequest & { region?: string }) | undefined {
   const i = parseInputs(source, deployInputs);
-  onlyWith(
-    source,
-    deployInputs,
-    PREVIEW_ONLY,
-    'preview',
-    Boolean(i.preview),
-    'it configures preview environments',
-  );
+  // Without "preview", readDeployRequest reads the inputs and refuses the preview-only ones.
   if (!i.preview) return undefined;
   onlyWith(
     source,

@@ -185,6 +185,12 @@ const cases: BadInput[] = [
     names: 'preview-desired-count',
     alsoNames: 'preview: delete',
   },
+  {
+    title: 'a preview input on an ordinary deploy',
+    inputs: { ...base, 'preview-domain': 'preview.example.com' },
+    names: 'preview-domain',
+    alsoNames: 'preview',
+  },
   { title: 'region that AWS lacks', inputs: { ...base, region: 'us-east-9' }, names: 'region' },
   { title: 'region not a region', inputs: { ...base, region: 'mars' }, names: 'region' },
   {
