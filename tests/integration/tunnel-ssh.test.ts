@@ -59,8 +59,9 @@ test('queries through the tunnel are not held by Nagle: 50 round trips well unde
       await client.query('SELECT $1::int AS n', [i]);
       times.push(performance.now() - started);
     }
-    // A delayed ACK holds each small write ~40 ms; without no-delay every round trip pays it.
-    expect([...times].sort((a, b) => a - b)[25]).toBeLessThan(15);
+    // A delayed ACK holds each small write ~40 ms; without no-delay every round trip pays it. The bound
+    // sits below that, with room for a busy machine.
+    expect([...times].sort((a, b) => a - b)[25]).toBeLessThan(30);
   } finally {
     await client.end();
     await tunnel.close();
