@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Client } from 'pg';
 import { ActionRun, runAction } from '../../helpers/action';
 import { PgServer, startPostgres } from '../../helpers/postgres';
 import { RecordedRequest, Recorder, startRecorder } from '../../helpers/recorder';
@@ -47,8 +47,8 @@ const documented = new Set(
 );
 
 export interface World {
-  /** Connections kept open: the fingerprint is taken after every case, several cases at once. */
-  sql: Pool;
+  /** One connection, kept open: the fingerprint is taken after every case, one case at a time. */
+  sql: Client;
   workspace: string;
   /** A directory beside the workspace, for inputs that try to reach outside it. */
   outside: string;
@@ -108,12 +108,12 @@ function workspaceFingerprint(dir: string): string {
   return `${entries.join('\n')}\n${status}`;
 }
 
-async function query<T>(client: Pool, text: string): Promise<T[]> {
+async function query<T>(client: Client, text: string): Promise<T[]> {
   return (await client.query(text)).rows as T[];
 }
 
 /** Databases, tables, columns and every row of every user table: any change shows. */
-async function databaseFingerprint(client: Pool): Promise<string> {
+async function databaseFingerprint(client: Client): Promise<string> {
   const databases = await query<{ datname: string }>(
     client,
     "SELECT datname FROM pg_database WHERE datname NOT IN ('template0') ORDER BY datname",
@@ -165,7 +165,8 @@ export function badInputCorpus(
 
   beforeAll(async () => {
     const db = await startPostgres('bad-input');
-    const sql = new Pool({ connectionString: db.url, max: 3 });
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
     world = { ...makeWorkspace(), db, sql };
     await query(sql, 'CREATE TABLE IF NOT EXISTS prompts (name text PRIMARY KEY, content text)');
     await query(sql, "INSERT INTO prompts VALUES ('greeting', 'hello') ON CONFLICT DO NOTHING");
@@ -236,6 +237,14 @@ export function badInputCorpus(
   });
 }
 
+let fingerprints: Promise<unknown> = Promise.resolve();
+/** Cases run several at once, but a pg client takes one query at a time: their fingerprints queue. */
+function fingerprintInTurn(client: Client): Promise<string> {
+  const next = fingerprints.then(() => databaseFingerprint(client));
+  fingerprints = next.catch(() => undefined);
+  return next;
+}
+
 async function runCase(action: string, world: World, bad: BadInput): Promise<Outcome> {
   const recorder: Recorder = await startRecorder();
   try {
@@ -259,7 +268,7 @@ async function runCase(action: string, world: World, bad: BadInput): Promise<Out
       run,
       requests: [...recorder.requests],
       workspace: workspaceFingerprint(world.workspace),
-      database: await databaseFingerprint(world.sql),
+      database: await fingerprintInTurn(world.sql),
     };
   } finally {
     await recorder.stop();
