@@ -35,7 +35,7 @@ import { PreflightClients, preflight } from './preflight';
 import { OrderingContext, checkOrdering } from './ordering';
 import { pruneRevisions } from './revisions';
 import { PollSchedule } from './polling';
-import { describe } from './describe';
+import { describeServices, findServices } from './describe';
 import { Outcome, TrackedDeployment, trackRollouts } from './rollout';
 import {
   Overrides,
@@ -388,7 +388,8 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
             : {}),
         });
         if (outcome.verdict === 'SUCCEEDED') return;
-        const service = outcome.service ?? (await describe(ecs, request.cluster, [result.service]))[0];
+        const service =
+          outcome.service ?? (await describeServices(ecs, request.cluster, [result.service]))[0];
         result.diagnosis = await diagnose({
           ...context,
           cluster: request.cluster,
@@ -516,35 +517,6 @@ async function rollBack(
       reason: `rollback could not start: ${(error as Error).message}`,
     };
   }
-}
-
-/** The named services, ACTIVE, in order; a missing cluster or service is a ConfigurationError. */
-export async function findServices(ecs: ECSClient, cluster: string, names: string[]): Promise<Service[]> {
-  let services: Service[];
-  try {
-    services = await describe(ecs, cluster, names);
-  } catch (error) {
-    if (awsErrorName(error) === 'ClusterNotFoundException') {
-      throw new ConfigurationError(
-        ECS.CLUSTER_NOT_FOUND,
-        `Input "cluster": cluster "${cluster}" was not found.`,
-        {
-          remedy: 'Check the cluster name and the region (the "region" input or AWS_REGION).',
-        },
-      );
-    }
-    throw error;
-  }
-  const active = new Map(services.filter((s) => s.status === 'ACTIVE').map((s) => [s.serviceName!, s]));
-  const missing = names.filter((name) => !active.has(name));
-  if (missing.length) {
-    throw new ConfigurationError(
-      ECS.SERVICE_NOT_FOUND,
-      `Input "services": ${missing.map((m) => `"${m}"`).join(', ')} not found (or not ACTIVE) in cluster "${cluster}".`,
-      { remedy: 'Check the service names; create a service before deploying to it.' },
-    );
-  }
-  return names.map((name) => active.get(name)!);
 }
 
 async function plan(service: Service, request: DeployRequest, context: DeployContext): Promise<Plan> {

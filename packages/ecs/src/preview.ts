@@ -23,8 +23,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ClientFactory, ConfigurationError, Logger, SlipwayError, awsErrorName, retry } from '@slipway/kit';
 import { ECS } from './codes';
-import { DeployContext, DeployRequest, DeployResult, deploy, findServices } from './deploy';
-import { describe } from './describe';
+import { DeployContext, DeployRequest, DeployResult, deploy } from './deploy';
+import { describeServices, findServices } from './describe';
 import { registerTaskDefinition } from './register';
 import { familyOf, toRegisterInput } from './taskdef';
 
@@ -100,7 +100,9 @@ async function deployPreview(request: PreviewRequest, context: PreviewContext): 
   const name = previewServiceName(request.template, pullRequest);
   const [template] = await findServices(ecs, request.cluster, [request.template]);
   const route = request.route ? await ensureRoute(template!, request, context) : undefined;
-  const [existing] = (await describe(ecs, request.cluster, [name])).filter((s) => s.status === 'ACTIVE');
+  const [existing] = (await describeServices(ecs, request.cluster, [name])).filter(
+    (s) => s.status === 'ACTIVE',
+  );
   if (!existing) {
     const taskDefinition = await registerPreviewFamily(ecs, template!.taskDefinition!, pullRequest, logger);
     await ecs.send(
@@ -258,7 +260,9 @@ async function deletePreview(
 ): Promise<string[]> {
   const { ecs, logger } = context;
   const name = previewServiceName(request.template, pullRequest);
-  const [service] = (await describe(ecs, request.cluster, [name])).filter((s) => s.status === 'ACTIVE');
+  const [service] = (await describeServices(ecs, request.cluster, [name])).filter(
+    (s) => s.status === 'ACTIVE',
+  );
   if (service) {
     await ecs.send(new DeleteServiceCommand({ cluster: request.cluster, service: name, force: true }));
     logger.info(`Deleted preview service ${name}.`);
@@ -313,7 +317,7 @@ async function sweepPreviews(request: PreviewRequest, context: PreviewContext): 
   const open = new Set(request.openPullRequests);
   const oldest = (context.clock?.now() ?? Date.now()) - request.ttlHours * 3_600_000;
   const deleted: string[] = [];
-  for (const service of await describe(ecs, request.cluster, names)) {
+  for (const service of await describeServices(ecs, request.cluster, names)) {
     if (service.status !== 'ACTIVE') continue;
     const pullRequest = Number(pattern.exec(service.serviceName!)![1]);
     const expired = (service.createdAt?.getTime() ?? 0) < oldest;

@@ -1,5 +1,5 @@
 import { Deployment, ECSClient, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
-import { describe } from './describe';
+import { describeServices } from './describe';
 import { isTransient, systemClock } from '@slipway/kit';
 import { Judgement, Pace, PollOptions, Verdict, pollToVerdicts } from './polling';
 import {
@@ -203,7 +203,7 @@ export async function trackRollouts(
         `poll ${++poll}: ${pending.length} undecided service(s), ${Math.ceil(pending.length / 10)} DescribeServices call(s)`,
       );
       const services = new Map(
-        (await describe(options.ecs, options.cluster, pending)).map((s) => [s.serviceName!, s]),
+        (await describeServices(options.ecs, options.cluster, pending)).map((s) => [s.serviceName!, s]),
       );
       options.onPoll?.([...services.values()]);
       const deployments = await watch.poll(
@@ -242,7 +242,7 @@ export async function trackRollouts(
       const settled = primary && (primary.runningCount ?? 0) >= (primary.desiredCount ?? 0);
       if (judgement.verdict !== 'ROLLED_BACK' || settled || byName.get(name)?.waitForRollback === false)
         return;
-      const [fresh] = await describe(options.ecs, options.cluster, [name]).catch(() => []);
+      const [fresh] = await describeServices(options.ecs, options.cluster, [name]).catch(() => []);
       if (fresh) last.set(name, fresh);
     }),
   );

@@ -8,7 +8,7 @@ import {
   Task,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { describe } from '@slipway/ecs';
+import { describeServices, findServices } from '@slipway/ecs';
 import { ConfigurationError, awsErrorName } from '@slipway/kit';
 import { Check, Look, check, passed } from './check';
 import { PRB } from './codes';
@@ -42,37 +42,21 @@ export interface ServiceTasks {
  * service or revision is a configuration error.
  */
 export async function expectServices(ecs: ECSClient, probe: EcsProbe): Promise<ServiceExpectation[]> {
-  let services: Service[];
-  try {
-    services = await describe(ecs, probe.cluster, probe.services);
-  } catch (error) {
-    if (awsErrorName(error) !== 'ClusterNotFoundException') throw error;
-    throw new ConfigurationError(
-      PRB.CLUSTER_NOT_FOUND,
-      `Input "cluster": cluster "${probe.cluster}" was not found.`,
-      { remedy: 'Check the cluster name and the region (the "region" input or AWS_REGION).' },
-    );
-  }
-  const found = new Map(services.map((s) => [s.serviceName!, s]));
-  const missing = probe.services.filter((name) => !found.has(name));
-  if (missing.length) {
-    throw new ConfigurationError(
-      PRB.SERVICE_NOT_FOUND,
-      `Input "services": ${missing.map((m) => `"${m}"`).join(', ')} not found in cluster "${probe.cluster}".`,
-      { remedy: 'Check the service names and the cluster.' },
-    );
-  }
+  const services = await findServices(ecs, probe.cluster, probe.services, {
+    codes: { clusterNotFound: PRB.CLUSTER_NOT_FOUND, serviceNotFound: PRB.SERVICE_NOT_FOUND },
+    // A draining service is reported by its "service status" check.
+    activeOnly: false,
+  });
   const definitions = new Map<string, Promise<TaskDefinition>>();
   const definition = (ref: string) => {
     if (!definitions.has(ref)) definitions.set(ref, describeTaskDefinition(ecs, ref));
     return definitions.get(ref)!;
   };
   return Promise.all(
-    probe.services.map(async (name) => {
-      const service = found.get(name)!;
+    services.map(async (service) => {
       const taskDefinition = await definition(probe.taskDefinition ?? service.taskDefinition!);
       return {
-        service: name,
+        service: service.serviceName!,
         taskDefinition,
         since: probe.since ?? deploymentStart(service, taskDefinition.taskDefinitionArn!),
         targetGroupArns: (service.loadBalancers ?? []).flatMap((lb) =>
@@ -114,7 +98,7 @@ export function probeServices(
   return untilDeadline(async () => {
     const names = expectations.map((e) => e.service);
     const [services, tasks] = await Promise.all([
-      describe(ecs, cluster, names),
+      describeServices(ecs, cluster, names),
       tasksOf(ecs, cluster, names),
     ]);
     const looks = expectations.map((expectation) =>
