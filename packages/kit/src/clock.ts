@@ -21,14 +21,15 @@ export const systemClock: Clock = {
     }),
 };
 
-/** A clock whose sleeps advance virtual time at once. */
+/** A clock whose sleeps advance virtual time at once (an already aborted signal rejects, as the real one does). */
 export function virtualClock(start = 0): Clock & { slept: number[] } {
   let now = start;
   const slept: number[] = [];
   return {
     slept,
     now: () => now,
-    sleep: async (ms) => {
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) throw signal.reason;
       slept.push(ms);
       now += ms;
     },

@@ -8,5 +8,7 @@ export * from './summary';
 export * from './state';
 export * from './clock';
 export * from './retry';
+export { done, failed, notYet, waitUntil } from './wait';
+export type { Answer, Attempt, WaitOptions, Waited } from './wait';
 export * from './aws';
 export * from './exec';

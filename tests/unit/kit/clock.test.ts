@@ -13,6 +13,14 @@ describe('virtualClock', () => {
   test('starts at zero by default', () => {
     expect(virtualClock().now()).toBe(0);
   });
+
+  test('an already aborted signal rejects the sleep with its reason, and time stands still', async () => {
+    const clock = virtualClock();
+    const reason = new Error('cancelled');
+    await expect(clock.sleep(100, AbortSignal.abort(reason))).rejects.toBe(reason);
+    expect(clock.now()).toBe(0);
+    expect(clock.slept).toEqual([]);
+  });
 });
 
 describe('systemClock', () => {
