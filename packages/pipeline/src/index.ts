@@ -1,3 +1,10 @@
-export * from './services';
-export * from './changes';
-export * from './sticky-comment';
+// What select-services and preview-comment use (and their tests); everything else stays inside.
+export { parseServices, selectServices, touches } from './services';
+export { changedFiles, sourceKeys } from './changes';
+export {
+  PREVIEW_STATUSES,
+  previewCommentBody,
+  previewMarker,
+  resolvePullRequest,
+  upsertStickyComment,
+} from './sticky-comment';
