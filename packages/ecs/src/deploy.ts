@@ -172,34 +172,115 @@ export const errorCodeFor: Partial<Record<ServiceStatus, string>> = {
   TIMED_OUT: ECS.DEPLOYMENT_TIMED_OUT,
 };
 
+/** One service as planned: what it runs now, what it would run, and where a CodeDeploy deployment goes. */
 interface Plan {
   service: Service;
+  name: string;
   /** Set for a CODE_DEPLOY service: where its deployment goes. */
   codeDeploy?: CodeDeployTarget;
   previousTaskDefinitionArn: string;
-  /** The live definition, and the one the service would run (registered or not). */
+  /** The live definition, and the one the service would run. */
   live: TaskDefinitionInput;
   definition: TaskDefinitionInput;
-  target: TaskDefinitionInput | undefined;
-  targetArn: string | undefined;
+  /** A revision that exists (unchanged, or named), run as it is; without it, `definition` is registered. */
+  targetArn?: string;
   changes: string[];
   images: string[];
 }
 
+/** A plan whose revision exists now: registered by this deploy, or already there. */
+interface Registered {
+  plan: Plan;
+  taskDefinitionArn: string;
+}
+
+/** When a deploy began (on its clock, and on the wall clock ECS's events are compared with) and must end. */
+interface Run {
+  clock: Clock;
+  started: number;
+  startedAt: Date;
+  deadline: number;
+}
+
 /**
- * Deploys one or many services of a cluster: plans every change first (so bad input changes nothing),
- * registers what changed once, updates the services in parallel and follows each rollout to a verdict.
+ * Deploys one or many services of a cluster, phase by phase: plan every change first (so bad input
+ * changes nothing), register what changed once, start the services' deployments in parallel, follow
+ * each to a verdict, then diagnose each failure and roll back the ones ECS does not.
  */
 export async function deploy(request: DeployRequest, context: DeployContext): Promise<DeployResult> {
   const clock = context.clock ?? systemClock;
   const started = clock.now();
-  const startedAt = new Date();
-  const deadline = started + request.timeoutSeconds * 1000;
-  const { ecs, logger } = context;
+  const run: Run = {
+    clock,
+    started,
+    startedAt: new Date(),
+    deadline: started + request.timeoutSeconds * 1000,
+  };
 
-  const services = await findServices(ecs, request.cluster, request.services);
+  const { plans, deployPlan } = await planPhase(request, context);
+  const stopped = stopBeforeRegistering(request, deployPlan);
+  if (stopped) {
+    return {
+      status: stopped,
+      plan: deployPlan,
+      services: plans.map((p) => notStarted(p, stopped, run)),
+    };
+  }
+
+  const registered = await registerPhase(plans, context, run);
+  const oneOff = (task: OneOffTask) => runOneOff(task, registered, request, context, run);
+  let oneOffTask: OneOffResult | undefined;
+  if (request.oneOffTask?.when === 'before') {
+    oneOffTask = await oneOff(request.oneOffTask);
+    if (oneOffTask.status !== 'SUCCEEDED') throw oneOffFailure(oneOffTask, 'before');
+  }
+
+  let results = await Promise.all(registered.map((r) => startPhase(r, request, context, run)));
+  if (request.wait) {
+    const outcomes = await followPhase(results, request, context, run);
+    results = await Promise.all(
+      results.map((result, i) => {
+        const outcome = outcomes.get(result.service);
+        if (result.status !== 'STARTED' || !outcome) return result;
+        return diagnoseOrRollBack(result, outcome, plans[i]!, request, context, run);
+      }),
+    );
+    if (request.keepRevisions) {
+      const succeeded = results.filter((r) => r.status === 'SUCCEEDED');
+      await pruneRevisions(context.ecs, succeeded, request.keepRevisions, context.logger);
+    }
+  }
+
+  const status = severity.find((s) => results.some((r) => r.status === s)) ?? 'UNCHANGED';
+  if (request.oneOffTask?.when === 'after' && !failedStatuses.has(status)) {
+    oneOffTask = await oneOff(request.oneOffTask);
+  }
+  return { status, services: results, oneOffTask, plan: deployPlan };
+}
+
+/**
+ * Plan: finds the services, works out each one's new definition (and CodeDeploy target), checks the deploy
+ * order and runs the pre-flight checks. Nothing changes in this phase.
+ */
+async function planPhase(
+  request: DeployRequest,
+  context: DeployContext,
+): Promise<{ plans: Plan[]; deployPlan: DeployPlan }> {
+  const services = await findServices(context.ecs, request.cluster, request.services);
   // The checks' SDK modules load while the task definitions are read.
-  if (preflightMode(request, context) !== 'off') context.preflight!.prefetch?.();
+  if (preflightMode(request, context) !== 'off') context.preflight?.prefetch?.();
+  checkOneDeploymentGroup(services, request);
+  const plans = await Promise.all(services.map((service) => planService(service, request, context)));
+  await checkOrdering(
+    plans.map((p) => ({ service: p.name, live: p.live, target: p.definition })),
+    request.allowOlder ?? false,
+    { ...context.ordering, logger: context.logger },
+  );
+  return { plans, deployPlan: await planDeploy(plans, request, context) };
+}
+
+/** Named CodeDeploy inputs name one deployment group, so they fit one CODE_DEPLOY service only. */
+function checkOneDeploymentGroup(services: Service[], request: DeployRequest): void {
   const codeDeployed = services.filter(isCodeDeployService);
   const named = request.codeDeploy?.application || request.codeDeploy?.deploymentGroup;
   if (named && codeDeployed.length > 1) {
@@ -212,217 +293,242 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
       },
     );
   }
-  const plans = await Promise.all(services.map((service) => plan(service, request, context)));
-  await checkOrdering(
-    plans.map((p) => ({ service: p.service.serviceName!, live: p.live, target: p.definition })),
-    request.allowOlder ?? false,
-    { ...context.ordering, logger },
-  );
+}
 
-  const deployPlan = await planDeploy(plans, request, context);
-  const stopped = request.plan
-    ? 'PLANNED'
-    : deployPlan.checks.some((c) => c.status === 'failed') && deployPlan.preflight === 'enforce'
-      ? 'BLOCKED'
-      : undefined;
-  if (stopped) {
-    const reason =
-      stopped === 'PLANNED'
-        ? 'plan only: nothing registered or updated'
-        : 'pre-flight failed: nothing registered or updated';
-    return {
-      status: stopped,
-      plan: deployPlan,
-      services: plans.map((p) => ({
-        service: p.service.serviceName!,
-        status: stopped,
-        reason,
-        previousTaskDefinitionArn: p.previousTaskDefinitionArn,
-        taskDefinitionArn: p.previousTaskDefinitionArn,
-        registered: false,
-        controller: p.codeDeploy ? 'CODE_DEPLOY' : 'ECS',
-        changes: p.changes,
-        images: p.images,
-        durationMs: clock.now() - started,
-      })),
-    };
-  }
+/** A plan-only deploy stops after planning, and so does one whose enforced pre-flight failed. */
+function stopBeforeRegistering(
+  request: DeployRequest,
+  deployPlan: DeployPlan,
+): 'PLANNED' | 'BLOCKED' | undefined {
+  if (request.plan) return 'PLANNED';
+  const failed = deployPlan.checks.some((c) => c.status === 'failed');
+  return failed && deployPlan.preflight === 'enforce' ? 'BLOCKED' : undefined;
+}
 
-  const registered = new Map<string, Promise<string>>();
-  const registerOnce = (definition: TaskDefinitionInput) => {
-    const key = JSON.stringify(definition);
-    if (!registered.has(key)) {
-      registered.set(key, registerTaskDefinition(ecs, definition, { logger, since: startedAt }));
-    }
-    return registered.get(key)!;
+function notStarted(p: Plan, status: 'PLANNED' | 'BLOCKED', run: Run): ServiceResult {
+  const why = status === 'PLANNED' ? 'plan only' : 'pre-flight failed';
+  return {
+    service: p.name,
+    status,
+    reason: `${why}: nothing registered or updated`,
+    previousTaskDefinitionArn: p.previousTaskDefinitionArn,
+    taskDefinitionArn: p.previousTaskDefinitionArn,
+    registered: false,
+    controller: p.codeDeploy ? 'CODE_DEPLOY' : 'ECS',
+    changes: p.changes,
+    images: p.images,
+    durationMs: run.clock.now() - run.started,
   };
+}
 
-  const targets = await Promise.all(plans.map((p) => p.targetArn ?? registerOnce(p.target!)));
-  const runOneOff = () =>
-    runOneOffTask(request.cluster, plans[0]!.service, targets[0]!, request.oneOffTask!, {
-      ...context,
-      clock,
-    });
-  let oneOffTask: OneOffResult | undefined;
-  if (request.oneOffTask?.when === 'before') {
-    oneOffTask = await runOneOff();
-    if (oneOffTask.status !== 'SUCCEEDED') throw oneOffFailure(oneOffTask, 'before');
-  }
-
-  const results = await Promise.all(
-    plans.map(async (p, i): Promise<ServiceResult> => {
-      const name = p.service.serviceName!;
-      const targetArn = targets[i]!;
-      const base = {
-        service: name,
-        previousTaskDefinitionArn: p.previousTaskDefinitionArn,
-        taskDefinitionArn: targetArn,
-        registered: !p.targetArn,
-        controller: p.codeDeploy ? ('CODE_DEPLOY' as const) : ('ECS' as const),
-        changes: p.changes,
-        images: p.images,
-      };
-      const finished = (status: 'UNCHANGED' | 'STARTED', reason: string) => ({
-        ...base,
-        status,
-        reason,
-        durationMs: clock.now() - started,
+/** Register: each new definition once, however many services share it; the others run what exists. */
+async function registerPhase(plans: Plan[], context: DeployContext, run: Run): Promise<Registered[]> {
+  const registering = new Map<string, Promise<string>>();
+  const register = (definition: TaskDefinitionInput) => {
+    const key = JSON.stringify(definition);
+    let arn = registering.get(key);
+    if (!arn) {
+      arn = registerTaskDefinition(context.ecs, definition, {
+        logger: context.logger,
+        since: run.startedAt,
       });
-      const startedAs = (deploymentId: string, kind: string) => {
-        logger.info(`${name}: ${kind} ${deploymentId} started with ${targetArn}`);
-        return { ...finished('STARTED', 'deployment started'), deploymentId };
-      };
-      const countOnly = `desired count set to ${request.desiredCount}`;
-      const unchanged = targetArn === p.previousTaskDefinitionArn && !request.forceNewDeployment;
-      if (
-        unchanged &&
-        (request.desiredCount === undefined || request.desiredCount === p.service.desiredCount)
-      ) {
-        logger.info(`${name}: nothing changed; no new revision and no deployment.`);
-        return finished('UNCHANGED', 'nothing changed');
-      }
-      if (p.codeDeploy) {
-        // ECS refuses new revisions for these services; only the count goes through UpdateService.
-        if (request.desiredCount !== undefined) {
-          await ecs.send(
-            new UpdateServiceCommand({
-              cluster: request.cluster,
-              service: name,
-              desiredCount: request.desiredCount,
-            }),
-          );
-        }
-        if (unchanged) return finished('UNCHANGED', countOnly);
-        const appSpec = await appSpecFor(p.service, targetArn, request.codeDeploy?.appSpecPath);
-        const deploymentId = await startCodeDeployment(
-          await context.codedeploy!(),
-          p.codeDeploy,
-          appSpec,
-          request.rollbackOnFailure,
-        );
-        return startedAs(deploymentId, 'CodeDeploy deployment');
-      }
-      const answer = await ecs.send(
+      registering.set(key, arn);
+    }
+    return arn;
+  };
+  return Promise.all(
+    plans.map(async (plan) => ({
+      plan,
+      taskDefinitionArn: plan.targetArn ?? (await register(plan.definition)),
+    })),
+  );
+}
+
+/** The one-off task runs from the first service's revision, in its network. */
+function runOneOff(
+  task: OneOffTask,
+  registered: Registered[],
+  request: DeployRequest,
+  context: DeployContext,
+  run: Run,
+): Promise<OneOffResult> {
+  const [first] = registered;
+  if (!first) throw new Error('A one-off task needs a service to run from.');
+  return runOneOffTask(request.cluster, first.plan.service, first.taskDefinitionArn, task, {
+    ...context,
+    clock: run.clock,
+  });
+}
+
+/**
+ * Start: one service's update (UpdateService, or a CodeDeploy deployment for a CODE_DEPLOY service);
+ * UNCHANGED when there is nothing to deploy, else STARTED with the deployment's id.
+ */
+async function startPhase(
+  { plan: p, taskDefinitionArn }: Registered,
+  request: DeployRequest,
+  context: DeployContext,
+  run: Run,
+): Promise<ServiceResult> {
+  const { ecs, logger } = context;
+  const name = p.name;
+  const finished = (status: 'UNCHANGED' | 'STARTED', reason: string): ServiceResult => ({
+    service: name,
+    previousTaskDefinitionArn: p.previousTaskDefinitionArn,
+    taskDefinitionArn,
+    registered: !p.targetArn,
+    controller: p.codeDeploy ? 'CODE_DEPLOY' : 'ECS',
+    changes: p.changes,
+    images: p.images,
+    status,
+    reason,
+    durationMs: run.clock.now() - run.started,
+  });
+  const startedAs = (deploymentId: string, kind: string): ServiceResult => {
+    logger.info(`${name}: ${kind} ${deploymentId} started with ${taskDefinitionArn}`);
+    return { ...finished('STARTED', 'deployment started'), deploymentId };
+  };
+  const countOnly = `desired count set to ${request.desiredCount}`;
+  const unchanged = taskDefinitionArn === p.previousTaskDefinitionArn && !request.forceNewDeployment;
+  if (unchanged && (request.desiredCount === undefined || request.desiredCount === p.service.desiredCount)) {
+    logger.info(`${name}: nothing changed; no new revision and no deployment.`);
+    return finished('UNCHANGED', 'nothing changed');
+  }
+  if (p.codeDeploy) {
+    // ECS refuses new revisions for these services; only the count goes through UpdateService.
+    if (request.desiredCount !== undefined) {
+      await ecs.send(
         new UpdateServiceCommand({
           cluster: request.cluster,
           service: name,
-          taskDefinition: targetArn,
           desiredCount: request.desiredCount,
-          forceNewDeployment: request.forceNewDeployment || undefined,
         }),
       );
-      if (unchanged) return finished('UNCHANGED', countOnly);
-      const deploymentId = answer.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? '';
-      return startedAs(deploymentId, 'deployment');
+    }
+    if (unchanged) return finished('UNCHANGED', countOnly);
+    const appSpec = await appSpecFor(p.service, taskDefinitionArn, request.codeDeploy?.appSpecPath);
+    const deploymentId = await startCodeDeployment(
+      await codeDeployClient(context),
+      p.codeDeploy,
+      appSpec,
+      request.rollbackOnFailure,
+    );
+    return startedAs(deploymentId, 'CodeDeploy deployment');
+  }
+  const answer = await ecs.send(
+    new UpdateServiceCommand({
+      cluster: request.cluster,
+      service: name,
+      taskDefinition: taskDefinitionArn,
+      desiredCount: request.desiredCount,
+      forceNewDeployment: request.forceNewDeployment || undefined,
     }),
   );
+  if (unchanged) return finished('UNCHANGED', countOnly);
+  return startedAs(primaryDeploymentId(answer.service), 'deployment');
+}
 
-  if (request.wait) {
-    const started_ = results.filter((r) => r.status === 'STARTED');
-    const byCodeDeploy = started_.filter((r) => r.controller === 'CODE_DEPLOY');
-    const tracked: TrackedDeployment[] = started_
-      .filter((r) => r.controller === 'ECS')
-      .map((r) => ({
-        service: r.service,
-        deploymentId: r.deploymentId!,
-        taskDefinitionArn: r.taskDefinitionArn,
-        previousTaskDefinitionArn: r.previousTaskDefinitionArn,
-        maxFailedTasks: request.maxFailedTasks,
-        startedAt,
-        waitForRollback: request.waitForRollback ?? true,
-      }));
-    const outcomes = await logger.group(`Following ${started_.length} deployment(s)`, async () => {
-      const [byEcs, codeDeployed] = await Promise.all([
-        trackRollouts(tracked, { ...context, cluster: request.cluster, deadline, clock }),
-        byCodeDeploy.length
-          ? trackCodeDeployments(
-              await context.codedeploy!(),
-              new Map(byCodeDeploy.map((r) => [r.service, r.deploymentId!])),
-              { ...context, deadline, clock, rollbackOnFailure: request.rollbackOnFailure },
-            )
-          : new Map<string, never>(),
-      ]);
-      const merged = new Map<string, Outcome>(byEcs);
-      for (const [service, outcome] of codeDeployed) {
-        const config = outcome.info?.deploymentConfigName;
-        merged.set(service, {
-          verdict: outcome.verdict,
-          reason: outcome.reason,
-          strategy: config ? `CODE_DEPLOY (${config})` : 'CODE_DEPLOY',
-          codeDeployError: outcome.info?.errorInformation,
-        });
-      }
-      return merged;
-    });
-    await Promise.all(
-      started_.map(async (result) => {
-        const outcome = outcomes.get(result.service)!;
-        Object.assign(result, {
-          status: outcome.verdict,
-          reason: outcome.reason,
-          durationMs: clock.now() - started,
-          strategy: outcome.strategy,
-          ...(outcome.stages ? { stages: outcome.stages } : {}),
-          ...(outcome.servingTaskDefinitionArn
-            ? { servingTaskDefinitionArn: outcome.servingTaskDefinitionArn }
-            : {}),
-        });
-        if (outcome.verdict === 'SUCCEEDED') return;
-        const service =
-          outcome.service ?? (await describeServices(ecs, request.cluster, [result.service]))[0];
-        result.diagnosis = await diagnose({
-          ...context,
-          cluster: request.cluster,
-          service,
-          serviceName: result.service,
-          deploymentId: result.deploymentId!,
-          taskDefinitionArn: result.taskDefinitionArn,
-          lastEventBefore: plans.find((p) => p.service.serviceName === result.service)?.service.events?.[0]
-            ?.id,
-          reason: outcome.verdict === 'TIMED_OUT' ? `timeout: ${outcome.reason}` : outcome.reason,
-          codeDeployError: outcome.codeDeployError,
-          startedAt,
-        });
-        // CodeDeploy rolls its own deployments back (auto-rollback was set from rollback-on-failure), and
-        // so does ECS once it has started to: a second rollback would only fight it.
-        const ours =
-          result.controller === 'ECS' &&
-          !outcome.rollingBack &&
-          (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT');
-        if (request.rollbackOnFailure && ours) {
-          result.rollback = await rollBack(request, context, result, outcome);
-        }
-      }),
-    );
-    if (request.keepRevisions) {
-      const succeeded = results.filter((r) => r.status === 'SUCCEEDED');
-      await pruneRevisions(ecs, succeeded, request.keepRevisions, logger);
+const primaryDeploymentId = (service: Service | undefined) =>
+  service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? '';
+
+/** Follow: every started deployment, ECS's and CodeDeploy's at once, to a verdict within the deadline. */
+async function followPhase(
+  results: ServiceResult[],
+  request: DeployRequest,
+  context: DeployContext,
+  run: Run,
+): Promise<Map<string, Outcome>> {
+  const started = results.filter((r) => r.status === 'STARTED');
+  const byCodeDeploy = started.filter((r) => r.controller === 'CODE_DEPLOY');
+  const tracked: TrackedDeployment[] = started
+    .filter((r) => r.controller === 'ECS')
+    .map((r) => ({
+      service: r.service,
+      deploymentId: r.deploymentId ?? '',
+      taskDefinitionArn: r.taskDefinitionArn,
+      previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+      maxFailedTasks: request.maxFailedTasks,
+      startedAt: run.startedAt,
+      waitForRollback: request.waitForRollback ?? true,
+    }));
+  const { deadline, clock } = run;
+  return context.logger.group(`Following ${started.length} deployment(s)`, async () => {
+    const [byEcs, codeDeployed] = await Promise.all([
+      trackRollouts(tracked, { ...context, cluster: request.cluster, deadline, clock }),
+      byCodeDeploy.length
+        ? trackCodeDeployments(
+            await codeDeployClient(context),
+            new Map(byCodeDeploy.map((r) => [r.service, r.deploymentId ?? ''])),
+            { ...context, deadline, clock, rollbackOnFailure: request.rollbackOnFailure },
+          )
+        : new Map<string, never>(),
+    ]);
+    const merged = new Map<string, Outcome>(byEcs);
+    for (const [service, outcome] of codeDeployed) {
+      const config = outcome.info?.deploymentConfigName;
+      merged.set(service, {
+        verdict: outcome.verdict,
+        reason: outcome.reason,
+        strategy: config ? `CODE_DEPLOY (${config})` : 'CODE_DEPLOY',
+        codeDeployError: outcome.info?.errorInformation,
+      });
     }
-  }
+    return merged;
+  });
+}
 
-  const status = severity.find((s) => results.some((r) => r.status === s)) ?? 'UNCHANGED';
-  if (request.oneOffTask?.when === 'after' && !failedStatuses.has(status)) oneOffTask = await runOneOff();
-  return { status, services: results, oneOffTask, plan: deployPlan };
+/**
+ * Then one service's verdict: a success stands; a failure is diagnosed, and rolled back by us when
+ * rollback-on-failure asks for it and neither ECS nor CodeDeploy is rolling it back already.
+ */
+async function diagnoseOrRollBack(
+  started: ServiceResult,
+  outcome: Outcome,
+  p: Plan,
+  request: DeployRequest,
+  context: DeployContext,
+  run: Run,
+): Promise<ServiceResult> {
+  const result: ServiceResult = {
+    ...started,
+    status: outcome.verdict,
+    reason: outcome.reason,
+    durationMs: run.clock.now() - run.started,
+    strategy: outcome.strategy,
+    ...(outcome.stages ? { stages: outcome.stages } : {}),
+    ...(outcome.servingTaskDefinitionArn
+      ? { servingTaskDefinitionArn: outcome.servingTaskDefinitionArn }
+      : {}),
+  };
+  if (outcome.verdict === 'SUCCEEDED') return result;
+  const service =
+    outcome.service ?? (await describeServices(context.ecs, request.cluster, [result.service]))[0];
+  result.diagnosis = await diagnose({
+    ...context,
+    cluster: request.cluster,
+    service,
+    serviceName: result.service,
+    deploymentId: result.deploymentId ?? '',
+    taskDefinitionArn: result.taskDefinitionArn,
+    lastEventBefore: p.service.events?.[0]?.id,
+    reason: outcome.verdict === 'TIMED_OUT' ? `timeout: ${outcome.reason}` : outcome.reason,
+    codeDeployError: outcome.codeDeployError,
+    startedAt: run.startedAt,
+  });
+  // CodeDeploy rolls its own deployments back (auto-rollback was set from rollback-on-failure), and
+  // so does ECS once it has started to: a second rollback would only fight it.
+  const ours =
+    result.controller === 'ECS' &&
+    !outcome.rollingBack &&
+    (outcome.verdict === 'FAILED' || outcome.verdict === 'TIMED_OUT');
+  if (request.rollbackOnFailure && ours) result.rollback = await rollBack(request, context, result, outcome);
+  return result;
+}
+
+/** The CodeDeploy client, which a caller deploying a CODE_DEPLOY service must give. */
+function codeDeployClient(context: DeployContext): Promise<CodeDeployClient> {
+  if (!context.codedeploy) throw new Error('A CODE_DEPLOY service needs a CodeDeploy client in the context.');
+  return Promise.resolve(context.codedeploy());
 }
 
 /** The checks need their clients: a caller that gives none (a library user, a unit test) gets none. */
@@ -519,11 +625,12 @@ async function rollBack(
   }
 }
 
-async function plan(service: Service, request: DeployRequest, context: DeployContext): Promise<Plan> {
+/** One service's plan; a CODE_DEPLOY service's deployment group and AppSpec are checked here too. */
+async function planService(service: Service, request: DeployRequest, context: DeployContext): Promise<Plan> {
   const planned = await planDefinition(service, request, context);
   if (!isCodeDeployService(service)) return planned;
-  const target = codeDeployTarget(request.cluster, service.serviceName!, request.codeDeploy ?? {});
-  await checkCodeDeployTarget(await context.codedeploy!(), target);
+  const target = codeDeployTarget(request.cluster, planned.name, request.codeDeploy ?? {});
+  await checkCodeDeployTarget(await codeDeployClient(context), target);
   await appSpecFor(service, planned.previousTaskDefinitionArn, request.codeDeploy?.appSpecPath);
   return { ...planned, codeDeploy: target };
 }
@@ -553,10 +660,10 @@ async function planDefinition(
     const targetInput = toRegisterInput(target.taskDefinition, target.tags).input;
     return {
       service,
+      name,
       previousTaskDefinitionArn,
       live: liveInput,
       definition: targetInput,
-      target: undefined,
       targetArn: target.taskDefinition.taskDefinitionArn,
       changes: diffTaskDefinitions(liveInput, targetInput),
       images: imagesOf(target.taskDefinition),
@@ -576,10 +683,10 @@ async function planDefinition(
   const changes = diffTaskDefinitions(liveInput, target);
   return {
     service,
+    name,
     previousTaskDefinitionArn,
     live: liveInput,
     definition: target,
-    target: changes.length ? target : undefined,
     targetArn: changes.length ? undefined : previousTaskDefinitionArn,
     changes,
     images: imagesOf(target),
