@@ -8,7 +8,17 @@ import {
   StopTaskCommand,
   Task,
 } from '@aws-sdk/client-ecs';
-import { ClientFactory, Clock, Logger, SlipwayError, awsErrorName, systemClock } from '@slipway/kit';
+import {
+  ClientFactory,
+  Clock,
+  Logger,
+  SlipwayError,
+  awsErrorName,
+  done,
+  notYet,
+  systemClock,
+  waitUntil,
+} from '@slipway/kit';
 import { ECS } from './codes';
 import { logStreamOf } from './diagnose';
 
@@ -84,7 +94,10 @@ export async function runOneOffTask(
   const taskArn = answer.tasks?.[0]?.taskArn;
   if (!taskArn) {
     const failure = answer.failures?.[0];
-    return done('FAILED', `RunTask failed: ${failure?.reason ?? 'no task'} ${failure?.detail ?? ''}`.trim());
+    return finish(
+      'FAILED',
+      `RunTask failed: ${failure?.reason ?? 'no task'} ${failure?.detail ?? ''}`.trim(),
+    );
   }
   const taskId = taskArn.split('/').pop()!;
   logger.info(`One-off task ${taskId} (${container}): ${task.command.join(' ')}`);
@@ -108,34 +121,39 @@ export async function runOneOffTask(
     await ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason })).catch(() => undefined);
   };
 
-  const deadline = started + task.timeoutSeconds * 1000;
-  for (;;) {
-    if (context.signal?.aborted) {
-      await stop('Cancelled by Slipway: the job was cancelled.');
-      return done('CANCELLED', 'The job was cancelled; the task was stopped.');
-    }
-    if (clock.now() > deadline) {
-      await stop(`Stopped by Slipway after ${task.timeoutSeconds} s.`);
-      return done('TIMED_OUT', `The task ran longer than ${task.timeoutSeconds} s and was stopped.`);
-    }
-    const described = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }))).tasks?.[0];
-    await printNewLogLines();
-    if (described?.lastStatus === 'STOPPED') return verdict(described);
-    await clock.sleep(context.pollMs ?? 1000);
+  const waited = await waitUntil(
+    async () => {
+      const described = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }))).tasks?.[0];
+      await printNewLogLines();
+      return described?.lastStatus === 'STOPPED' ? done(described) : notYet(described?.lastStatus);
+    },
+    {
+      deadline: started + task.timeoutSeconds * 1000,
+      clock,
+      backoff: () => context.pollMs ?? 1000,
+      signal: context.signal,
+    },
+  );
+  if (waited.kind === 'done') return verdict(waited.value);
+  if (waited.kind === 'aborted') {
+    await stop('Cancelled by Slipway: the job was cancelled.');
+    return finish('CANCELLED', 'The job was cancelled; the task was stopped.');
   }
+  await stop(`Stopped by Slipway after ${task.timeoutSeconds} s.`);
+  return finish('TIMED_OUT', `The task ran longer than ${task.timeoutSeconds} s and was stopped.`);
 
   function verdict(stopped: Task): OneOffResult {
     const exited = stopped.containers?.find((c) => c.name === container);
     const exitCode = exited?.exitCode;
-    if (exitCode === 0) return done('SUCCEEDED', 'exit code 0', exitCode);
+    if (exitCode === 0) return finish('SUCCEEDED', 'exit code 0', exitCode);
     const why =
       exitCode === undefined
         ? (stopped.stoppedReason ?? 'stopped without an exit code')
         : `exit code ${exitCode}`;
-    return done('FAILED', `${why}${exited?.reason ? ` (${exited.reason})` : ''}`, exitCode);
+    return finish('FAILED', `${why}${exited?.reason ? ` (${exited.reason})` : ''}`, exitCode);
   }
 
-  function done(status: OneOffResult['status'], reason: string, exitCode?: number): OneOffResult {
+  function finish(status: OneOffResult['status'], reason: string, exitCode?: number): OneOffResult {
     const result = {
       taskArn: taskArn ?? '',
       container,

@@ -1,4 +1,14 @@
-import { Clock, isThrottling, isTransient, Logger, systemClock } from '@slipway/kit';
+import {
+  Clock,
+  done,
+  failed,
+  isThrottling,
+  isTransient,
+  Logger,
+  notYet,
+  systemClock,
+  waitUntil,
+} from '@slipway/kit';
 
 export type Verdict = 'SUCCEEDED' | 'FAILED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'REPLACED' | 'TIMED_OUT';
 
@@ -92,63 +102,61 @@ export interface PollOptions {
 
 /**
  * Asks about the undecided keys until each has a verdict or the deadline passes (TIMED_OUT, with the
- * last progress seen). Progress is logged when it changes; transient errors are retried, throttling
- * backs off further.
+ * last progress seen; the last look is taken at the deadline). Progress is logged when it changes;
+ * transient errors are retried, throttling backs off further. The schedule sets each pause.
  */
 export async function pollToVerdicts(
   keys: string[],
   judgeAll: (pending: string[]) => Promise<Map<string, Judgement>>,
   options: PollOptions,
 ): Promise<Map<string, Decision>> {
-  const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const schedule = options.schedule ?? defaultSchedule;
   const verdicts = new Map<string, Decision>();
   const progress = new Map<string, string>();
   const alerted = new Set<string>();
   let pacing: { intervalMs: number; pace?: Pace | 'none' } = { intervalMs: schedule.firstMs };
+  const pendingKeys = () => keys.filter((key) => !verdicts.has(key));
+  if (!keys.length) return verdicts;
 
-  while (verdicts.size < keys.length) {
-    const pending = keys.filter((key) => !verdicts.has(key));
-    if (clock.now() >= options.deadline) {
-      for (const key of pending) {
-        const seen = progress.get(key) ?? 'nothing';
-        verdicts.set(key, {
-          verdict: 'TIMED_OUT',
-          reason: `no verdict before the timeout; last seen: ${seen}`,
-        });
-      }
-      break;
-    }
-    let throttled = false;
-    let moved = false;
-    const paces: (Pace | undefined)[] = [];
-    try {
-      for (const [key, judgement] of await judgeAll(pending)) {
-        if (judgement.alert && !alerted.has(key)) {
-          alerted.add(key);
-          options.logger.error(`${key}: ${judgement.alert}`);
+  await waitUntil(
+    async () => {
+      let throttled = false;
+      let moved = false;
+      const paces: (Pace | undefined)[] = [];
+      try {
+        for (const [key, judgement] of await judgeAll(pendingKeys())) {
+          if (judgement.alert && !alerted.has(key)) {
+            alerted.add(key);
+            options.logger.error(`${key}: ${judgement.alert}`);
+          }
+          if (!judgement.verdict) paces.push(judgement.pace);
+          if (judgement.verdict) {
+            verdicts.set(key, { verdict: judgement.verdict, reason: judgement.reason });
+            options.logger.info(`${key}: ${judgement.verdict} — ${judgement.reason}`);
+          } else if (progress.get(key) !== judgement.reason) {
+            moved = true;
+            progress.set(key, judgement.reason);
+            options.logger.info(`${key}: ${judgement.reason}`);
+          }
         }
-        if (!judgement.verdict) paces.push(judgement.pace);
-        if (judgement.verdict) {
-          verdicts.set(key, { verdict: judgement.verdict, reason: judgement.reason });
-          options.logger.info(`${key}: ${judgement.verdict} — ${judgement.reason}`);
-        } else if (progress.get(key) !== judgement.reason) {
-          moved = true;
-          progress.set(key, judgement.reason);
-          options.logger.info(`${key}: ${judgement.reason}`);
-        }
+      } catch (error) {
+        if (!isTransient(error)) return failed(error);
+        throttled = isThrottling(error);
+        options.logger.debug(`Polling failed (${(error as Error).name}); polling again`);
       }
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      throttled = isThrottling(error);
-      options.logger.debug(`Polling failed (${(error as Error).name}); polling again`);
-    }
-    if (verdicts.size === keys.length) break;
-    pacing = nextInterval(schedule, pacing, { paces, moved, throttled });
-    // Three quarters fixed, a quarter jittered: concurrent deploys spread out, verdicts stay prompt.
-    const delay = pacing.intervalMs * (0.75 + 0.25 * random());
-    await clock.sleep(Math.max(0, Math.min(delay, options.deadline - clock.now())));
+      if (verdicts.size === keys.length) return done(verdicts);
+      pacing = nextInterval(schedule, pacing, { paces, moved, throttled });
+      // Three quarters fixed, a quarter jittered: concurrent deploys spread out, verdicts stay prompt.
+      return notYet(undefined, pacing.intervalMs * (0.75 + 0.25 * random()));
+    },
+    { deadline: options.deadline, clock: options.clock ?? systemClock, backoff: () => schedule.capMs },
+  );
+  for (const key of pendingKeys()) {
+    verdicts.set(key, {
+      verdict: 'TIMED_OUT',
+      reason: `no verdict before the timeout; last seen: ${progress.get(key) ?? 'nothing'}`,
+    });
   }
   return verdicts;
 }
