@@ -1,5 +1,14 @@
 import type { Client } from 'pg';
-import { Clock, ConfigurationError, SlipwayError, fullJitter, systemClock } from '@slipway/kit';
+import {
+  Clock,
+  ConfigurationError,
+  SlipwayError,
+  done,
+  failed,
+  notYet,
+  systemClock,
+  waitUntil,
+} from '@slipway/kit';
 import { DB } from './codes';
 import { INIT_INPUTS } from './inputs';
 import { reason } from './reason';
@@ -178,34 +187,40 @@ export interface WaitOptions {
  */
 export async function waitForDatabase(target: DbTarget, options: WaitOptions): Promise<void> {
   const clock = options.clock ?? systemClock;
-  const deadline = clock.now() + options.timeoutMs;
-  for (let attempt = 0; ; attempt++) {
-    // A tunnel that accepts TCP but forwards nothing yet must not use up the whole wait in one attempt.
-    const attemptMs = Math.max(1, Math.min(deadline - clock.now(), 5_000));
-    try {
-      const client = await connect(target, {
-        applicationName: options.applicationName ?? 'slipway',
-        connectTimeoutMs: attemptMs,
-        queryTimeoutMs: attemptMs,
-      });
+  let lastError: unknown;
+  let tried = 0;
+  const waited = await waitUntil(
+    async ({ attempt, remainingMs }) => {
+      // At the deadline no session has time to open; the last real error is the one to report.
+      if (attempt > 0 && remainingMs === 0) return notYet(lastError);
+      // A tunnel that accepts TCP but forwards nothing yet must not use up the whole wait in one attempt.
+      const attemptMs = Math.max(1, Math.min(remainingMs, 5_000));
+      tried++;
       try {
-        await client.query('SELECT 1');
-        return;
-      } finally {
-        await client.end().catch(() => undefined);
+        const client = await connect(target, {
+          applicationName: options.applicationName ?? 'slipway',
+          connectTimeoutMs: attemptMs,
+          queryTimeoutMs: attemptMs,
+        });
+        try {
+          await client.query('SELECT 1');
+          return done(true);
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      } catch (error) {
+        if (error instanceof SlipwayError && error.code !== DB.UNREACHABLE) return failed(error);
+        lastError = error instanceof SlipwayError ? error.cause : error;
+        return notYet(lastError);
       }
-    } catch (error) {
-      if (error instanceof SlipwayError && error.code !== DB.UNREACHABLE) throw error;
-      const delay = fullJitter(attempt, { baseMs: 100, capMs: 1_000 });
-      if (clock.now() + delay >= deadline) {
-        throw new SlipwayError(
-          DB.UNREACHABLE,
-          `${describeTarget(target)} did not answer SELECT 1 within ${options.timeoutMs} ms ` +
-            `(${attempt + 1} attempts); last error: ${reason(error instanceof SlipwayError ? error.cause : error)}.`,
-          { remedy: UNREACHABLE_REMEDY },
-        );
-      }
-      await clock.sleep(delay);
-    }
-  }
+    },
+    { deadline: clock.now() + options.timeoutMs, clock, backoff: { baseMs: 100, capMs: 1_000 } },
+  );
+  if (waited.kind === 'done') return;
+  throw new SlipwayError(
+    DB.UNREACHABLE,
+    `${describeTarget(target)} did not answer SELECT 1 within ${options.timeoutMs} ms ` +
+      `(${tried} attempts); last error: ${reason(lastError)}.`,
+    { remedy: UNREACHABLE_REMEDY },
+  );
 }

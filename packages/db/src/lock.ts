@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
-import { Logger, SlipwayError, systemClock } from '@slipway/kit';
+import { Clock, Logger, SlipwayError, done, notYet, systemClock, waitUntil } from '@slipway/kit';
 import { DB } from './codes';
 
 /** The advisory-lock key of a history table: runs that share a history table share the lock. */
@@ -15,6 +15,7 @@ export interface LockOptions {
   /** host:port/database, for messages. */
   where: string;
   logger: Logger;
+  clock?: Clock;
 }
 
 /**
@@ -22,34 +23,35 @@ export interface LockOptions {
  * pg_advisory_lock would wait forever behind a stuck session). The session keeps it until it ends.
  */
 export async function acquireAdvisoryLock(client: Client, key: bigint, options: LockOptions): Promise<void> {
-  const deadline = systemClock.now() + options.timeoutMs;
+  const clock = options.clock ?? systemClock;
   const what = options.what ?? 'the migration lock';
-  for (let waited = false; ; waited = true) {
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1::bigint) AS locked',
-      [key.toString()],
-    );
-    if (rows[0]?.locked) return;
-    const remaining = deadline - systemClock.now();
-    if (remaining <= 0) {
-      throw new SlipwayError(
-        DB.LOCK_TIMEOUT,
-        `Gave up after ${options.timeoutMs} ms waiting for ${what} on ${options.where}, ` +
-          `held by ${await describeHolder(client, key)}.`,
-        {
-          remedy:
-            'Another run is still going, or a stuck session holds the lock: let it finish, or end ' +
-            'that session with SELECT pg_terminate_backend(<pid>).',
-        },
+  const waited = await waitUntil(
+    async ({ attempt, remainingMs }) => {
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+        [key.toString()],
       );
-    }
-    if (!waited) {
-      options.logger.info(
-        `Waiting up to ${options.timeoutMs} ms for ${what}, held by ${await describeHolder(client, key)}.`,
-      );
-    }
-    await systemClock.sleep(Math.min(250, remaining));
-  }
+      if (rows[0]?.locked) return done(true);
+      if (attempt === 0 && remainingMs > 0) {
+        options.logger.info(
+          `Waiting up to ${options.timeoutMs} ms for ${what}, held by ${await describeHolder(client, key)}.`,
+        );
+      }
+      return notYet(false);
+    },
+    { deadline: clock.now() + options.timeoutMs, clock, backoff: () => 250 },
+  );
+  if (waited.kind === 'done') return;
+  throw new SlipwayError(
+    DB.LOCK_TIMEOUT,
+    `Gave up after ${options.timeoutMs} ms waiting for ${what} on ${options.where}, ` +
+      `held by ${await describeHolder(client, key)}.`,
+    {
+      remedy:
+        'Another run is still going, or a stuck session holds the lock: let it finish, or end ' +
+        'that session with SELECT pg_terminate_backend(<pid>).',
+    },
+  );
 }
 
 interface Holder {
