@@ -6,7 +6,16 @@ import {
   StartSessionCommandInput,
   TerminateSessionCommand,
 } from '@aws-sdk/client-ssm';
-import { SlipwayError, awsErrorName } from '@slipway/kit';
+import {
+  Clock,
+  SlipwayError,
+  awsErrorName,
+  done,
+  failed,
+  notYet,
+  systemClock,
+  waitUntil,
+} from '@slipway/kit';
 import { TUNNEL } from './codes';
 import { Tunnel } from './tunnel';
 
@@ -26,6 +35,7 @@ export interface SsmTunnelOptions {
   onStarted?: (started: { pid: number; sessionId: string; close: () => Promise<void> }) => void;
   /** Where AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  clock?: Clock;
 }
 
 export const PLUGIN_INSTALL =
@@ -149,7 +159,10 @@ export async function openSsmTunnel(options: SsmTunnelOptions): Promise<Tunnel> 
     })());
   if (plugin.pid !== undefined) options.onStarted?.({ pid: plugin.pid, sessionId, close });
   try {
-    await Promise.race([listening(localPort, options.timeoutMs, gone), missing]);
+    await Promise.race([
+      listening(localPort, options.timeoutMs, gone, options.clock ?? systemClock),
+      missing,
+    ]);
   } catch (error) {
     await close().catch(() => undefined);
     if (error instanceof SlipwayError) throw error;
@@ -165,18 +178,24 @@ export async function openSsmTunnel(options: SsmTunnelOptions): Promise<Tunnel> 
   return { mode: 'ssm', localPort, close };
 }
 
-async function listening(port: number, timeoutMs: number, gaveUp: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
-    if (gaveUp()) throw new Error('the plugin exited');
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-        .once('connect', () => (socket.destroy(), resolve(true)))
-        .once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline)
-      throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
+async function listening(
+  port: number,
+  timeoutMs: number,
+  gaveUp: () => boolean,
+  clock: Clock,
+): Promise<void> {
+  const waited = await waitUntil(
+    async () => {
+      if (gaveUp()) return failed(new Error('the plugin exited'));
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1')
+          .once('connect', () => (socket.destroy(), resolve(true)))
+          .once('error', () => resolve(false));
+      });
+      return open ? done(true) : notYet(false);
+    },
+    // Quick at first: the plugin usually binds its port within a fraction of a second.
+    { deadline: clock.now() + timeoutMs, clock, backoff: (attempt) => Math.min(25 * 2 ** attempt, 250) },
+  );
+  if (waited.kind !== 'done') throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SSMClient, StartSessionCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SlipwayError } from '@slipway/kit';
+import { SlipwayError, virtualClock } from '@slipway/kit';
 import { openSsmTunnel, SESSION_ENV, ssmEndpoint } from '@slipway/tunnel';
 
 const ssm = mockClient(SSMClient);
@@ -170,5 +170,26 @@ test('the plugin is reported (pid, session, close) as soon as it is spawned, bef
   await started[0]!.close();
   await expect(attempt).rejects.toMatchObject({ code: 'SLW-TUN-007' });
   expect(() => process.kill(started[0]!.pid, 0)).toThrow();
+  expect(ssm.commandCalls(TerminateSessionCommand)).toHaveLength(1);
+});
+
+test('a plugin whose port never listens is given up on at the timeout, on the injected clock', async () => {
+  ssm.on(StartSessionCommand).resolves({ SessionId: 'sess-deaf' });
+  ssm.on(TerminateSessionCommand).resolves({});
+  await writeFile(join(dir, 'deaf-plugin'), '#!/bin/sh\nexec sleep 30\n');
+  await chmod(join(dir, 'deaf-plugin'), 0o755);
+  const clock = virtualClock();
+  const started = Date.now();
+  const error = await openTunnel({ timeoutMs: 600_000, plugin: join(dir, 'deaf-plugin'), clock }).catch(
+    (e: unknown) => e,
+  );
+  expect(error).toMatchObject({
+    code: 'SLW-TUN-007',
+    message: expect.stringMatching(/nothing listened on 127\.0\.0\.1:\d+ within 600000 ms/),
+  });
+  // Ten minutes of virtual waiting, quick at first, then at most 250 ms between looks.
+  expect(clock.now()).toBe(600_000);
+  expect(clock.slept.slice(0, 5)).toEqual([25, 50, 100, 200, 250]);
+  expect(Date.now() - started).toBeLessThan(60_000);
   expect(ssm.commandCalls(TerminateSessionCommand)).toHaveLength(1);
 });
