@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { DB, DbTarget, SyncOptions, syncPrompts, targetFromUrl } from '@slipway/db';
+import { DB, DbTarget, SYNC_LOCK_KEY, SyncOptions, syncPrompts, targetFromUrl } from '@slipway/db';
 import { SlipwayError, memoryLogger } from '@slipway/kit';
 import { startPostgres, type PgServer } from '../helpers/postgres';
 
@@ -180,6 +180,76 @@ test.each([
   await query(target, "UPDATE drift SET meta = '{}' WHERE id > 100");
   expect((await syncPrompts(target, drift)).counts).toMatchObject({ changed: 200, unchanged: 100 });
   await equal();
+});
+
+test('rows are compared in buckets of keys: counts stay exact when few or most buckets differ', async () => {
+  await query(source, 'CREATE TABLE bucketed (id int PRIMARY KEY, body text)');
+  await query(target, 'CREATE TABLE bucketed (id int PRIMARY KEY, body text)');
+  await query(source, "INSERT INTO bucketed SELECT i, 'body ' || i FROM generate_series(1, 4000) i");
+  const bucketed = options({ table: 'bucketed', keyColumns: ['id'] });
+  await syncPrompts(target, bucketed);
+  // Estimates of 4000 rows on both sides: hundreds of buckets, of which few differ below.
+  for (const db of [source, target]) await query(db, 'ANALYZE bucketed');
+  const equal = async () =>
+    expect(await query(target, 'SELECT * FROM bucketed ORDER BY id')).toEqual(
+      await query(source, 'SELECT * FROM bucketed ORDER BY id'),
+    );
+
+  const noop = await syncPrompts(target, bucketed);
+  expect(noop).toMatchObject({
+    snapshot: false,
+    counts: { added: 0, changed: 0, removed: 0, unchanged: 4000 },
+  });
+
+  await query(
+    target,
+    `UPDATE bucketed SET body = 'edited' WHERE id IN (7, 1234, 3999); DELETE FROM bucketed WHERE id IN (5, 2500);
+     INSERT INTO bucketed VALUES (-1, 'only here')`,
+  );
+  const upsert = await syncPrompts(target, { ...bucketed, mode: 'upsert' });
+  expect(upsert.counts).toEqual({ added: 2, changed: 3, removed: 0, unchanged: 3995 });
+  const drifted = await syncPrompts(target, bucketed);
+  expect(drifted.counts).toEqual({ added: 0, changed: 0, removed: 1, unchanged: 4000 });
+  expect(drifted.plan.removed).toEqual([{ id: -1 }]);
+  await equal();
+
+  await query(target, "UPDATE bucketed SET body = 'edited' WHERE id > 1000");
+  expect((await syncPrompts(target, bucketed)).counts).toEqual({
+    added: 0,
+    changed: 3000,
+    removed: 0,
+    unchanged: 1000,
+  });
+  await equal();
+});
+
+test('two rows that swap their contents both differ, though every value is still in the table', async () => {
+  await query(target, "DELETE FROM prompts; INSERT INTO prompts VALUES ('a', 'new b'), ('b', 'new a')");
+  const result = await syncPrompts(target, options());
+  expect(result.counts).toEqual({ added: 0, changed: 2, removed: 0, unchanged: 0 });
+  expect(await query(target, 'SELECT * FROM prompts ORDER BY name')).toEqual([
+    { name: 'a', content: 'new a' },
+    { name: 'b', content: 'new b' },
+  ]);
+});
+
+test('a sync waits a bounded time for another one holding the lock, then fails naming the holder', async () => {
+  const holder = new Client({ ...target, application_name: 'stuck-sync-7' });
+  await holder.connect();
+  try {
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [SYNC_LOCK_KEY.toString()]);
+    const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const started = Date.now();
+    const error = await expectFailure(DB.LOCK_TIMEOUT, { lockTimeoutMs: 400 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error.message).toContain(`pid ${rows[0]!.pid}`);
+    expect(error.message).toContain('application "stuck-sync-7"');
+
+    await holder.query('SELECT pg_advisory_unlock($1::bigint)', [SYNC_LOCK_KEY.toString()]);
+    expect((await syncPrompts(target, options({ lockTimeoutMs: 400 }))).applied).toBe(true);
+  } finally {
+    await holder.end();
+  }
 });
 
 test('upsert from a database keeps the rows only the target has, and verifies the rest', async () => {

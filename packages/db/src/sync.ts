@@ -7,6 +7,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ConfigurationError, Logger, SlipwayError } from '@slipway/kit';
 import { DB } from './codes';
 import { DbTarget, connect, describeTarget } from './connection';
+import { acquireAdvisoryLock } from './lock';
 import { PromptRow, readPromptFiles } from './prompt-files';
 import { reason } from './reason';
 import { DEFAULT_KEEP_SNAPSHOTS, SyncNeedsForceError, SyncResult } from './sync-result';
@@ -51,6 +52,8 @@ export interface SyncOptions {
    * RESTRICT are never removed.
    */
   deleteReferenced?: boolean;
+  /** How long to wait for another sync into the target to finish (default 300 000 ms). */
+  lockTimeoutMs?: number;
   applicationName?: string;
   logger: Logger;
 }
@@ -58,6 +61,9 @@ export interface SyncOptions {
 export const SYNCS_TABLE = escapeIdentifier('slipway_prompt_syncs');
 export const SNAPSHOTS_TABLE = escapeIdentifier('slipway_prompt_snapshots');
 export const PREVIOUS_SNAPSHOT = 'previous';
+/** The advisory-lock key every sync into a database takes. */
+export const SYNC_LOCK_KEY = createHash('sha256').update('slipway-sync').digest().readBigInt64BE(0);
+const DEFAULT_SYNC_LOCK_TIMEOUT_MS = 300_000;
 
 // Text forms that differ between servers' settings would make equal values look different.
 // The key-ordered hash streams sort every key: with the default work_mem (4 MB) a 100k-row table sorts on disk.
@@ -113,7 +119,7 @@ export async function syncPrompts(target: DbTarget, options: SyncOptions): Promi
     // One snapshot of the source for everything read from it.
     await sourceClient?.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
-      await lockTarget(client, options.table, where, logger);
+      await lockTarget(client, options, where);
       await client.query(sql.createTemporaryTables());
       const context = { client, sourceClient, sql, sameTypes };
       const emptyTarget = !(await hasRows(client, sql));
@@ -197,18 +203,16 @@ function refuseUnexpectedProduction(target: DbTarget, options: SyncOptions): voi
 }
 
 /**
- * Syncs into one database wait for each other (they share the snapshot tables); the lock ends with
- * the transaction, whatever ends it.
+ * Syncs into one database wait for each other (they share the snapshot tables), for at most
+ * lockTimeoutMs; the lock is the session's, so it ends when the sync's connection does, whatever ends it.
  */
-async function lockTarget(client: Client, table: string, where: string, logger: Logger): Promise<void> {
-  const key = createHash('sha256').update('slipway-sync').digest().readBigInt64BE(0).toString();
-  const { rows } = await client.query<{ locked: boolean }>(
-    'SELECT pg_try_advisory_xact_lock($1::bigint) AS locked',
-    [key],
-  );
-  if (rows[0]?.locked) return;
-  logger.info(`Another sync into ${where} is running; waiting for it to finish before syncing "${table}".`);
-  await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [key]);
+async function lockTarget(client: Client, options: SyncOptions, where: string): Promise<void> {
+  await acquireAdvisoryLock(client, SYNC_LOCK_KEY, {
+    timeoutMs: options.lockTimeoutMs ?? DEFAULT_SYNC_LOCK_TIMEOUT_MS,
+    what: `the lock that syncs into one database share`,
+    where,
+    logger: options.logger,
+  });
 }
 
 interface Summary {
@@ -329,21 +333,97 @@ async function prepareByHashes(
   };
 }
 
+// About this many rows per bucket: few enough that a drift of a few percent leaves most buckets equal.
+const ROWS_PER_BUCKET = 8;
+// The buckets' sums travel to the sync and are held while compared: 2^17 of them are a few MiB.
+const MAX_BUCKETS = 2 ** 17;
+// Past this share of differing buckets, filtering the row streams by bucket saves nothing.
+const FILTERED_STREAM_MAX_SHARE = 0.5;
+
 /**
- * A source database: both servers stream each row's key and hash in key order, at once, and one merge
- * finds the diff, so neither side's rows are held or loaded anywhere; only the diff's keys are written
- * to the target, and the source hashes of the changed rows the plan lists. The source's count and
- * checksum come from its stream.
+ * A source database. Both servers first sum their rows' hashes per bucket of keys, at once, each in one
+ * pass with no ordering; only the rows of buckets whose count or sum differ are then streamed, key and
+ * hash in key order, from both servers, and one merge finds their diff. So an identical table costs two
+ * aggregate queries, no row is held anywhere, and only the diff's keys are written to the target, with
+ * the source hashes of the changed rows the plan lists. The source's count and checksum come from its
+ * buckets' sums.
  */
 async function diffByStreams(
   context: PrepareContext & { sourceClient: Client; targetColumns: TableColumns; mode: SyncMode },
 ): Promise<{ expected: Summary; counts: SyncCounts }> {
   const { client, sourceClient, sql } = context;
-  const stream = (on: Client) =>
-    new HashCursor(wholeLines(on.query(copyTo(`COPY (${sql.streamHashes()}) TO STDOUT`))));
-  const [source, target] = [stream(sourceClient), stream(client)];
+  const buckets = await bucketCount(sourceClient, client, sql);
+  const [sourceSums, targetSums] = await Promise.all([
+    readBucketSums(sourceClient, sql.bucketSums(buckets)),
+    readBucketSums(client, sql.bucketSums(buckets)),
+  ]);
   const counts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
-  const sum = new HashSum();
+  let rows = 0;
+  let sum = 0n;
+  const differing: number[] = [];
+  for (const [bucket, sums] of sourceSums) {
+    rows += sums.rows;
+    sum += BigInt(sums.sum);
+    const other = targetSums.get(bucket);
+    if (other?.rows === sums.rows && other.sum === sums.sum) counts.unchanged += sums.rows;
+    else differing.push(bucket);
+  }
+  for (const bucket of targetSums.keys()) if (!sourceSums.has(bucket)) differing.push(bucket);
+  sourceSums.clear();
+  targetSums.clear();
+  if (differing.length) {
+    const only =
+      differing.length <= buckets * FILTERED_STREAM_MAX_SHARE ? { buckets, of: differing } : undefined;
+    await mergeHashStreams({ ...context, sourceClient }, sql.streamHashes(only), counts);
+  }
+  if (counts.changed) await loadChangedHashes({ ...context, sourceClient });
+  const checksum = createHash('md5').update(`${rows}:${sum}`).digest('hex');
+  return { expected: { rows, checksum }, counts };
+}
+
+/** A power of two near the larger table's estimated rows ÷ ROWS_PER_BUCKET; one for tables never analyzed. */
+async function bucketCount(sourceClient: Client, client: Client, sql: SyncSql): Promise<number> {
+  const estimates = await Promise.all(
+    [sourceClient, client].map(async (on) => {
+      const { rows } = await on.query<{ rows: number }>(
+        'SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = $1::regclass',
+        [sql.table],
+      );
+      return rows[0]?.rows ?? 0;
+    }),
+  );
+  const wanted = Math.max(...estimates) / ROWS_PER_BUCKET;
+  return Math.min(MAX_BUCKETS, 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, wanted)))));
+}
+
+/** bucket → its row count and hash sum (as text: an exact integer beyond 2^53). */
+async function readBucketSums(
+  on: Client,
+  query: string,
+): Promise<Map<number, { rows: number; sum: string }>> {
+  const sums = new Map<number, { rows: number; sum: string }>();
+  for await (const lines of wholeLines(on.query(copyTo(`COPY (${query}) TO STDOUT`)))) {
+    for (const line of lines.split('\n')) {
+      if (!line) continue;
+      const [bucket, rows, sum] = line.split('\t');
+      sums.set(Number(bucket), { rows: Number(rows), sum: sum! });
+    }
+  }
+  return sums;
+}
+
+/**
+ * Both servers stream the key and hash of each row the query selects, in key order, at once; one merge
+ * counts what it finds into `counts` and writes the diff's keys into the diff table.
+ */
+async function mergeHashStreams(
+  context: PrepareContext & { sourceClient: Client; targetColumns: TableColumns; mode: SyncMode },
+  query: string,
+  counts: SyncCounts,
+): Promise<void> {
+  const { client, sourceClient, sql } = context;
+  const stream = (on: Client) => new HashCursor(wholeLines(on.query(copyTo(`COPY (${query}) TO STDOUT`))));
+  const [source, target] = [stream(sourceClient), stream(client)];
   // The diff's lines, batched; at most one per row that differs.
   const diff: string[] = [];
   let batch = '';
@@ -361,14 +441,12 @@ async function diffByStreams(
     if (!s && !t) break;
     const order = !s ? 1 : !t ? -1 : source.compareKey(target);
     if (order < 0) {
-      source.addHashTo(sum);
       record('added', source.key());
       source.advance();
     } else if (order > 0) {
       record(context.mode === 'overwrite' ? 'removed' : 'extra', target.key());
       target.advance();
     } else {
-      source.addHashTo(sum);
       if (source.sameHash(target)) counts.unchanged++;
       else record('changed', source.key());
       source.advance();
@@ -385,9 +463,6 @@ async function diffByStreams(
     await client.query(sql.decodeDiffKeys(types));
     await client.query(`ANALYZE ${DIFF_TABLE}`);
   }
-  if (counts.changed) await loadChangedHashes({ ...context, sourceClient });
-  const checksum = createHash('md5').update(`${sum.rows}:${sum.total()}`).digest('hex');
-  return { expected: { rows: sum.rows, checksum }, counts };
 }
 
 /** COPY's text, cut at line ends: each piece holds whole `key<TAB>hash` lines. */
@@ -461,44 +536,6 @@ class HashCursor {
       if (this.text.charCodeAt(this.tab + i) !== other.text.charCodeAt(other.tab + i)) return false;
     }
     return true;
-  }
-
-  /** Adds the current line's hash, a signed 64-bit decimal, as two parts below 10^10 and 10^9. */
-  addHashTo(sum: HashSum): void {
-    const negative = this.text.charCodeAt(this.tab + 1) === 45;
-    let i = negative ? this.tab + 2 : this.tab + 1;
-    const split = Math.max(i, this.end - 9);
-    let high = 0;
-    for (; i < split; i++) high = high * 10 + this.text.charCodeAt(i) - 48;
-    let low = 0;
-    for (; i < this.end; i++) low = low * 10 + this.text.charCodeAt(i) - 48;
-    sum.add(negative ? -high : high, negative ? -low : low);
-  }
-}
-
-/** The count and exact sum of a stream's row hashes, kept in doubles and folded into a bigint now and then. */
-class HashSum {
-  rows = 0;
-  private high = 0;
-  private low = 0;
-  private folded = 0n;
-
-  add(high: number, low: number): void {
-    this.high += high;
-    this.low += low;
-    // 2^53 / 10^10 rows fit before a double loses a digit; fold long before.
-    if (++this.rows % 100_000 === 0) this.fold();
-  }
-
-  total(): bigint {
-    this.fold();
-    return this.folded;
-  }
-
-  private fold(): void {
-    this.folded += BigInt(this.high) * 1_000_000_000n + BigInt(this.low);
-    this.high = 0;
-    this.low = 0;
   }
 }
 
