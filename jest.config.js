@@ -20,6 +20,9 @@ const project = (name, extra = {}) => ({
     '^@actions/(workflow-parser|expressions)$': '<rootDir>/node_modules/@actions/$1/dist/index.js',
     '^@actions/(workflow-parser|expressions)/(.+)$': '<rootDir>/node_modules/@actions/$1/dist/$2.js',
     '^@actions/github$': '<rootDir>/node_modules/@actions/github/lib/github.js',
+    '^@actions/(core|exec|io)$': '<rootDir>/node_modules/@actions/$1/lib/$1.js',
+    '^@actions/http-client$': '<rootDir>/node_modules/@actions/http-client/lib/index.js',
+    '^@actions/(http-client|io)/lib/(.+)$': '<rootDir>/node_modules/@actions/$1/lib/$2.js',
   },
   ...extra,
 });

@@ -29,17 +29,17 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { readSyncRequest, syncPrompts, syncSummary, targetFromUrl } from '@slipway/db';
 import { deploy, deployFailure, deploySummary, readDeployRequest } from '@slipway/ecs';
-import { publish, publishSummary, readPublishRequest } from '@slipway/ecr';
-import { Secrets, consoleLogger } from '@slipway/kit';
-import { readValidateRequest, validate, validationFailure, validationSummary } from '@slipway/probe';
-import { startLocalBastion, startSandbox } from '@slipway/sandbox';
 import {
   Teardown,
   migrationSummary,
   readMigrationRequest,
   resolveSyncRequest,
   runMigrations,
-} from '@slipway/tunnel';
+} from '@slipway/flows';
+import { publish, publishSummary, readPublishRequest } from '@slipway/ecr';
+import { Secrets, consoleLogger } from '@slipway/kit';
+import { readValidateRequest, validate, validationFailure, validationSummary } from '@slipway/probe';
+import { startLocalBastion, startSandbox } from '@slipway/sandbox';
 import { Client } from 'pg';
 import { startPostgresPair } from '../tests/helpers/postgres';
 import { Story } from './story';
@@ -121,7 +121,7 @@ export async function actionsDemo(): Promise<void> {
 
     await story.step('run-migrations-via-bastion: SQL migrations through a pinned SSH tunnel', async () => {
       const production = targetFromUrl(databases.production.url);
-      const migrated = await runMigrations(
+      const { result: migrated, failure } = await runMigrations(
         readMigrationRequest(
           inputs({
             mode: 'ssh',
@@ -150,6 +150,7 @@ export async function actionsDemo(): Promise<void> {
         },
       );
       story.summary(migrationSummary(migrated));
+      if (failure) throw failure;
       story.expect('both migrations were applied through the tunnel', migrated.applied.length === 2);
     });
 

@@ -2,24 +2,17 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { dockerLogout, publish, publishOutputs, publishSummary, readPublishRequest } from '@slipway/ecr';
 import { awsClient, stateSlot } from '@slipway/kit';
 import { z } from 'zod/mini';
-import {
-  actionInputs,
-  actionLogger,
-  actionSecrets,
-  actionState,
-  runMainOrPost,
-  setOutputs,
-  writeSummary,
-} from '../common/runtime';
 import { workflowEvent } from '../common/event';
+import { StepReport, runAction } from '../common/lifecycle';
+import { actionInputs, actionLogger, actionSecrets, actionState } from '../common/runtime';
 
 const loggedIn = stateSlot('logged-in', z.array(z.string()));
 
 export function run(): Promise<void> {
-  return runMainOrPost(main, post);
+  return runAction({ main, post });
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<StepReport> {
   // Secret inputs are masked before any input is parsed, so no message can show them.
   const secrets = actionSecrets();
   const request = readPublishRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd(), secrets);
@@ -43,8 +36,7 @@ async function main(): Promise<void> {
       loggedIn.save(actionState, registries);
     },
   });
-  setOutputs(publishOutputs(published));
-  await writeSummary(publishSummary(published));
+  return { outputs: publishOutputs(published), summary: publishSummary(published) };
 }
 
 async function post(): Promise<void> {

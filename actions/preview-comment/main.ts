@@ -7,7 +7,8 @@ import {
   resolvePullRequest,
   upsertStickyComment,
 } from '@slipway/pipeline';
-import { actionInputs, actionLogger, actionSecrets, runStep, setOutputs } from '../common/runtime';
+import { runAction } from '../common/lifecycle';
+import { actionInputs, actionLogger, actionSecrets } from '../common/runtime';
 
 const httpUrl = url(['http', 'https']);
 // Checked as a URL, shown as it was typed.
@@ -19,47 +20,49 @@ const token = pattern(
 );
 
 export function run(): Promise<void> {
-  return runStep(async () => {
-    // Masked before any input is parsed, so no message can ever show it.
-    const inputs = parseInputs(
-      actionInputs,
-      {
-        'github-token': input.value(token, { required: true, secret: true }),
-        'pull-request': input.string(),
-        service: input.value(ecsName, { required: true }),
-        status: input.choice(PREVIEW_STATUSES, { required: true }),
-        url: input.value(previewUrl),
-        image: input.value(imageRef),
-        details: input.string(),
-      },
-      { secrets: actionSecrets() },
-    );
-    const { context } = github;
-    const { owner, repo } = context.repo;
-    const issueNumber = resolvePullRequest(inputs['pull-request'], {
-      name: context.eventName,
-      number: context.payload.pull_request?.number,
-    });
-    const comment = await upsertStickyComment({
-      octokit: github.getOctokit(inputs['github-token']),
-      owner,
-      repo,
-      issueNumber,
-      marker: previewMarker(inputs.service),
-      body: previewCommentBody({
-        service: inputs.service,
-        status: inputs.status,
-        url: inputs.url,
-        image: inputs.image,
-        details: inputs.details,
-        runUrl: process.env.GITHUB_RUN_ID
-          ? `${context.serverUrl}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID}`
-          : undefined,
-      }),
-    });
-    actionLogger.info(
-      `${comment.created ? 'Commented on' : 'Updated the comment on'} #${issueNumber} (${inputs.service}: ${inputs.status}): ${comment.url}`,
-    );
-    setOutputs({ 'comment-id': String(comment.id), created: String(comment.created) });
+  return runAction({
+    main: async () => {
+      // Masked before any input is parsed, so no message can ever show it.
+      const inputs = parseInputs(
+        actionInputs,
+        {
+          'github-token': input.value(token, { required: true, secret: true }),
+          'pull-request': input.string(),
+          service: input.value(ecsName, { required: true }),
+          status: input.choice(PREVIEW_STATUSES, { required: true }),
+          url: input.value(previewUrl),
+          image: input.value(imageRef),
+          details: input.string(),
+        },
+        { secrets: actionSecrets() },
+      );
+      const { context } = github;
+      const { owner, repo } = context.repo;
+      const issueNumber = resolvePullRequest(inputs['pull-request'], {
+        name: context.eventName,
+        number: context.payload.pull_request?.number,
+      });
+      const comment = await upsertStickyComment({
+        octokit: github.getOctokit(inputs['github-token']),
+        owner,
+        repo,
+        issueNumber,
+        marker: previewMarker(inputs.service),
+        body: previewCommentBody({
+          service: inputs.service,
+          status: inputs.status,
+          url: inputs.url,
+          image: inputs.image,
+          details: inputs.details,
+          runUrl: process.env.GITHUB_RUN_ID
+            ? `${context.serverUrl}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID}`
+            : undefined,
+        }),
+      });
+      actionLogger.info(
+        `${comment.created ? 'Commented on' : 'Updated the comment on'} #${issueNumber} (${inputs.service}: ${inputs.status}): ${comment.url}`,
+      );
+      return { outputs: { 'comment-id': String(comment.id), created: String(comment.created) } };
+    },
   });
 }

@@ -7,33 +7,31 @@ import {
   validationOutputs,
   validationSummary,
 } from '@slipway/probe';
-import {
-  actionInputs,
-  actionLogger,
-  actionSecrets,
-  runStep,
-  setOutputs,
-  writeSummary,
-} from '../common/runtime';
+import { runAction } from '../common/lifecycle';
+import { actionInputs, actionLogger, actionSecrets } from '../common/runtime';
 
 export function run(): Promise<void> {
-  return runStep(async () => {
-    // Header values are masked before any input is parsed.
-    const secrets = actionSecrets();
-    const request = readValidateRequest(actionInputs, secrets);
-    const clients = { region: request.region };
-    const report = await validate(request, {
-      ecs: () => awsClient(ECSClient, clients),
-      elb: onDemand(
-        async () => (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client,
-        clients,
-      ),
-      logger: actionLogger,
-      secrets,
-    });
-    setOutputs(validationOutputs(report));
-    await writeSummary(validationSummary(report));
-    const failure = validationFailure(report);
-    if (failure) throw failure;
+  return runAction({
+    main: async () => {
+      // Header values are masked before any input is parsed.
+      const secrets = actionSecrets();
+      const request = readValidateRequest(actionInputs, secrets);
+      const clients = { region: request.region };
+      const report = await validate(request, {
+        ecs: () => awsClient(ECSClient, clients),
+        elb: onDemand(
+          async () =>
+            (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client,
+          clients,
+        ),
+        logger: actionLogger,
+        secrets,
+      });
+      return {
+        outputs: validationOutputs(report),
+        summary: validationSummary(report),
+        failure: validationFailure(report),
+      };
+    },
   });
 }

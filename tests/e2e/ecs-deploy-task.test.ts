@@ -93,7 +93,8 @@ test('cancelling the job stops the running task', async () => {
   });
   child.kill('SIGINT');
   const code = await new Promise((resolve) => child.on('exit', resolve));
-  expect(code).toBe(1);
+  // The one lifecycle: SIGINT exits 128+2 once the deploy reported its cancelled task.
+  expect(code).toBe(130);
   expect(stdout).toMatch(/SLW-ECS-017: The one-off task \(app\) cancelled/);
   const stopped = (await standaloneTasks('STOPPED')).find((t) =>
     t.overrides?.containerOverrides?.[0]?.command?.includes('sleep 3600'),

@@ -1,7 +1,7 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Secrets } from '@slipway/kit';
-import { resolveCredentials } from '@slipway/tunnel';
+import { resolveCredentials } from '@slipway/flows';
 import { MotoServer, startMoto } from '../helpers/moto';
 
 let moto: MotoServer;

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { CredentialSources, DbTarget, secretForms } from '@slipway/db';
 import { ClientFactory, ConfigurationError, Secrets, SlipwayError } from '@slipway/kit';
-import { TUNNEL } from './codes';
+import { TUNNEL } from '@slipway/tunnel';
 
 export interface CredentialClients {
   secretsManager: ClientFactory<SecretsManagerClient>;

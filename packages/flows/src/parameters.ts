@@ -1,6 +1,6 @@
 import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
 import { SlipwayError } from '@slipway/kit';
-import { TUNNEL } from './codes';
+import { TUNNEL } from '@slipway/tunnel';
 
 /** Database credentials from Parameter Store: named parameters, or every parameter under one path. */
 export async function fromParameters(client: SSMClient, names: string[]): Promise<Record<string, unknown>> {

@@ -1,5 +1,5 @@
 import { Summary } from '@slipway/kit';
-import { MigrationOutcome } from './migrations';
+import type { MigrationOutcome } from './run-migrations';
 
 export function migrationOutputs(outcome: MigrationOutcome): Record<string, string> {
   return {

@@ -1,8 +1,8 @@
-import { DbTarget, SyncOptions, SyncRequest } from '@slipway/db';
+import { DbTarget, SyncNeedsForceError, SyncOptions, SyncRequest, SyncResult } from '@slipway/db';
 import { InputSource, Secrets, input, onlyWith, parseInputs } from '@slipway/kit';
+import { TunnelContext, TunnelSettings, readTunnelSettings, tunnelInputs } from '@slipway/tunnel';
 import { CredentialClients, resolveCredentials } from './credentials';
-import { readTunnelSettings, tunnelInputs } from './inputs';
-import type { TunnelContext, TunnelSettings } from './migrations';
+import type { Finished } from './finished';
 
 /** Which of a sync's databases are private, reached through the bastion (sync-prompts' "tunnel" input). */
 export interface SyncTunnel {
@@ -43,7 +43,7 @@ export async function resolveSyncRequest(
   const reach = async (side: 'source' | 'target', database: DbTarget) => {
     if (!tunnel.sides.includes(side)) return database;
     // The tunnel's code is loaded only by a sync that asks for one.
-    const { openDatabaseTunnel } = await import('./migrations');
+    const { openDatabaseTunnel } = await import('./database-tunnel');
     return (await openDatabaseTunnel(tunnel.settings!, tunnel.context!, database)).local;
   };
   const { source } = request;
@@ -61,4 +61,27 @@ export async function resolveSyncRequest(
           : source,
     },
   };
+}
+
+/**
+ * sync-prompts: reads the databases' credentials, opens a tunnel to each private one (the context's
+ * teardown closes them), then syncs. A refusal for want of force still has the plan it refused.
+ */
+export async function syncPromptsFlow(
+  request: SyncRequest,
+  tunnel: SyncTunnel,
+  context: CredentialClients & TunnelContext,
+): Promise<Finished<SyncResult>> {
+  const { target, options } = await resolveSyncRequest(request, context, context.secrets, {
+    ...tunnel,
+    context,
+  });
+  // The sync and pg are loaded once the credentials are read.
+  const { syncPrompts } = await import('@slipway/db');
+  try {
+    return { result: await syncPrompts(target, { ...options, logger: context.logger }) };
+  } catch (error) {
+    if (error instanceof SyncNeedsForceError) return { result: error.result, failure: error };
+    throw error;
+  }
 }

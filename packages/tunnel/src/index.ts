@@ -1,15 +1,19 @@
-export * from './codes';
+export { TUNNEL } from './codes';
 export { tunnelClients } from './clients';
 export { ed25519KeyPair } from './keys';
-export * from './bastion';
-export * from './credentials';
-export * from './hostkey';
-export * from './ssh';
-export * from './ssm';
-export * from './tunnel';
-export * from './migrations';
-export * from './inputs';
-export * from './report';
-export * from './sync';
-export * from './command';
-export * from './lifecycle';
+export { type Bastion, findBastion } from './bastion';
+export { type HostKeyPin, fingerprintOf, parseHostKeyPin, pinnedAlgorithms } from './hostkey';
+export { openSshTunnel } from './ssh';
+export { freeLocalPort, openSsmTunnel, SESSION_ENV, ssmEndpoint } from './ssm';
+export type { Tunnel } from './tunnel';
+export {
+  type Cleanups,
+  type Endpoint,
+  type TunnelContext,
+  type TunnelSettings,
+  openBastionTunnel,
+  pushEphemeralKey,
+} from './open';
+export { readTunnelSettings, tunnelInputs } from './inputs';
+export { startShell } from './command';
+export { cleanUpSsmSession, ssmSessionSlot, ssmSessionState } from './ssm-session';

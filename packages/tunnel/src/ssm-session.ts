@@ -1,7 +1,6 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger, StateStore, resolveRegion, stateSlot } from '@slipway/kit';
 import { z } from 'zod/mini';
-import { Teardown } from './tunnel';
 
 /** What the post step needs to end a Session Manager session the main step could not close. */
 export const ssmSessionSlot = stateSlot(
@@ -52,34 +51,4 @@ export async function cleanUpSsmSession(
     .catch((error: Error) =>
       options.logger.warning(`TerminateSession ${session.sessionId}: ${error.message}`),
     );
-}
-
-/** The part of `process` that signal handling uses. */
-export interface SignalTarget {
-  once(signal: NodeJS.Signals, listener: () => void): unknown;
-  removeListener(signal: NodeJS.Signals, listener: () => void): unknown;
-  exit(code: number): void;
-}
-
-/**
- * Cancelling a job sends SIGINT, then SIGKILL 7.5 s later: run the teardown in between, then exit 128+n.
- * Returns a function that removes the handlers.
- */
-export function teardownOnSignals(
-  teardown: Teardown,
-  logger: Logger,
-  target: SignalTarget = process,
-): () => void {
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
-    const handler = () => {
-      logger.warning(`${signal}: closing the tunnel before exiting.`);
-      void teardown
-        .run()
-        .then((failures) => failures.forEach((failure) => logger.warning(`Teardown: ${failure}`)))
-        .finally(() => target.exit(signal === 'SIGINT' ? 130 : 143));
-    };
-    target.once(signal, handler);
-    return [signal, handler] as const;
-  });
-  return () => handlers.forEach(([signal, handler]) => target.removeListener(signal, handler));
 }

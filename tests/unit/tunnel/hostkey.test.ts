@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprintOf, parseHostKeyPin, pinnedAlgorithms, Teardown } from '@slipway/tunnel';
+import { Teardown } from '@slipway/flows';
+import { fingerprintOf, parseHostKeyPin, pinnedAlgorithms } from '@slipway/tunnel';
 
 test('a known_hosts line and ssh-keygen’s fingerprint pin the same key', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-key-'));

@@ -1,4 +1,4 @@
-import { applicationName, readMigrationRequest } from '@slipway/tunnel';
+import { applicationName, readMigrationRequest } from '@slipway/flows';
 
 const source =
   (inputs: Record<string, string>) =>

@@ -1,15 +1,7 @@
 import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import { memoryLogger, memoryState } from '@slipway/kit';
-import {
-  Teardown,
-  cleanUpSsmSession,
-  ssmSessionSlot,
-  ssmSessionState,
-  startShell,
-  teardownOnSignals,
-} from '@slipway/tunnel';
+import { cleanUpSsmSession, ssmSessionSlot, ssmSessionState, startShell } from '@slipway/tunnel';
 
 /** An SSM client that records what it was sent, and can be told to fail. */
 function fakeSsm(fail?: Error) {
@@ -92,42 +84,6 @@ describe('the post step', () => {
       },
     });
     expect(logger.lines.join('\n')).toMatch(/TerminateSession sess-3: AccessDeniedException/);
-  });
-});
-
-describe('signals', () => {
-  const target = () => Object.assign(new EventEmitter(), { exit: jest.fn() });
-
-  test.each([
-    ['SIGTERM', 143],
-    ['SIGINT', 130],
-  ] as const)('%s runs the teardown, then exits %i', async (signal, code) => {
-    const proc = target();
-    const teardown = new Teardown();
-    const order: string[] = [];
-    teardown.add('close the tunnel', async () => void order.push('tunnel closed'));
-    teardown.add('stop the command', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      order.push('command stopped');
-    });
-    proc.exit.mockImplementation(() => order.push('exit'));
-    const logger = memoryLogger();
-    teardownOnSignals(teardown, logger, proc);
-
-    proc.emit(signal);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-
-    expect(order).toEqual(['command stopped', 'tunnel closed', 'exit']);
-    expect(proc.exit).toHaveBeenCalledWith(code);
-    expect(logger.lines.join('\n')).toContain(`${signal}: closing the tunnel`);
-  });
-
-  test('the returned function removes the handlers', () => {
-    const proc = target();
-    const remove = teardownOnSignals(new Teardown(), memoryLogger(), proc);
-    expect(proc.listenerCount('SIGTERM')).toBe(1);
-    remove();
-    expect(proc.listenerCount('SIGTERM') + proc.listenerCount('SIGINT')).toBe(0);
   });
 });
 

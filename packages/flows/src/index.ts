@@ -1,0 +1,13 @@
+export type { Finished } from './finished';
+export { Teardown } from './teardown';
+export { type CredentialClients, resolveCredentials } from './credentials';
+export {
+  type MigrationContext,
+  type MigrationOutcome,
+  type MigrationRequest,
+  applicationName,
+  runMigrations,
+} from './run-migrations';
+export { migrationInputs, readMigrationRequest } from './run-migrations-inputs';
+export { migrationOutputs, migrationSummary } from './run-migrations-report';
+export { type SyncTunnel, readSyncTunnel, resolveSyncRequest, syncPromptsFlow } from './sync-prompts';
