@@ -108,35 +108,15 @@ export class SyncSql {
   }
 
   /**
-   * A row's bucket: low bits of its key's hash, so equal keys fall in the same bucket on both servers
-   * whatever their collations, and a bucket needs no ordering. `buckets` is a power of two.
-   */
-  private bucketOf(alias: string, buckets: number): string {
-    return `((${this.columnHashes(alias).slice(0, this.keys.length).join(' # ')}) & ${buckets - 1})`;
-  }
-
-  /**
-   * Run on either side: each non-empty bucket's row count and the sum of its rows' hashes, as
-   * `bucket<TAB>rows<TAB>sum` lines. Equal buckets hold equal rows; the sums add up to the checksum.
-   */
-  bucketSums(buckets: number): string {
-    return `SELECT ${this.bucketOf('r', buckets)}, count(*), sum(${this.rowHash('r')}) FROM ${this.table} AS r GROUP BY 1`;
-  }
-
-  /**
    * Run on either side: each row's key and hash, in the byte order of the key, so two streams merge in
-   * one pass; only the rows of the given buckets, if any are given. The key is its columns' UTF-8 bytes
-   * in hex, comma-separated ('n' for NULL): text that sorts the same under any collation's "C" order
-   * and in JavaScript, and needs no escaping.
+   * one pass. The key is its columns' UTF-8 bytes in hex, comma-separated ('n' for NULL): text that
+   * sorts the same under any collation's "C" order and in JavaScript, and needs no escaping.
    */
-  streamHashes(only?: { buckets: number; of: number[] }): string {
+  streamHashes(): string {
     const key = this.keys
       .map((column) => `coalesce(encode(convert_to(r.${column}::text, 'UTF8'), 'hex'), 'n')`)
       .join(` || ',' || `);
-    const where = only
-      ? ` WHERE ${this.bucketOf('r', only.buckets)} = ANY('{${only.of.map((bucket) => Math.trunc(bucket)).join(',')}}'::bigint[])`
-      : '';
-    return `SELECT (${key}) COLLATE "C" AS key, ${this.rowHash('r')} AS hash FROM ${this.table} AS r${where} ORDER BY 1`;
+    return `SELECT (${key}) COLLATE "C" AS key, ${this.rowHash('r')} AS hash FROM ${this.table} AS r ORDER BY 1`;
   }
 
   /** The merged diff's keys into the diff table, decoded back to the key columns' types. */

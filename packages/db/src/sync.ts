@@ -333,96 +333,41 @@ async function prepareByHashes(
   };
 }
 
-// About this many rows per bucket: few enough that a drift of a few percent leaves most buckets equal.
-const ROWS_PER_BUCKET = 8;
-// The buckets' sums travel to the sync and are held while compared: 2^17 of them are a few MiB.
-const MAX_BUCKETS = 2 ** 17;
-// Past this share of differing buckets, filtering the row streams by bucket saves nothing.
-const FILTERED_STREAM_MAX_SHARE = 0.5;
-
 /**
- * A source database. Both servers first sum their rows' hashes per bucket of keys, at once, each in one
- * pass with no ordering; only the rows of buckets whose count or sum differ are then streamed, key and
- * hash in key order, from both servers, and one merge finds their diff. So an identical table costs two
- * aggregate queries, no row is held anywhere, and only the diff's keys are written to the target, with
- * the source hashes of the changed rows the plan lists. The source's count and checksum come from its
- * buckets' sums.
+ * A source database. Both servers first sum their rows' hashes, at once, each in one pass with no
+ * ordering: equal counts and sums mean equal tables, so an identical table costs these two aggregate
+ * queries. Else both stream each row's key and hash in key order and one merge finds the diff; no row
+ * is held anywhere, and only the diff's keys are written to the target, with the source hashes of the
+ * changed rows the plan lists. The source's count and checksum are its sum's.
  */
 async function diffByStreams(
   context: PrepareContext & { sourceClient: Client; targetColumns: TableColumns; mode: SyncMode },
 ): Promise<{ expected: Summary; counts: SyncCounts }> {
   const { client, sourceClient, sql } = context;
-  const buckets = await bucketCount(sourceClient, client, sql);
-  const [sourceSums, targetSums] = await Promise.all([
-    readBucketSums(sourceClient, sql.bucketSums(buckets)),
-    readBucketSums(client, sql.bucketSums(buckets)),
+  const [expected, now] = await Promise.all([
+    summaryOf(sourceClient, sql.summary(sql.table)),
+    summaryOf(client, sql.summary(sql.table)),
   ]);
   const counts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
-  let rows = 0;
-  let sum = 0n;
-  const differing: number[] = [];
-  for (const [bucket, sums] of sourceSums) {
-    rows += sums.rows;
-    sum += BigInt(sums.sum);
-    const other = targetSums.get(bucket);
-    if (other?.rows === sums.rows && other.sum === sums.sum) counts.unchanged += sums.rows;
-    else differing.push(bucket);
+  if (expected.rows === now.rows && expected.checksum === now.checksum) {
+    return { expected, counts: { ...counts, unchanged: expected.rows } };
   }
-  for (const bucket of targetSums.keys()) if (!sourceSums.has(bucket)) differing.push(bucket);
-  sourceSums.clear();
-  targetSums.clear();
-  if (differing.length) {
-    const only =
-      differing.length <= buckets * FILTERED_STREAM_MAX_SHARE ? { buckets, of: differing } : undefined;
-    await mergeHashStreams({ ...context, sourceClient }, sql.streamHashes(only), counts);
-  }
+  await mergeHashStreams({ ...context, sourceClient }, counts);
   if (counts.changed) await loadChangedHashes({ ...context, sourceClient });
-  const checksum = createHash('md5').update(`${rows}:${sum}`).digest('hex');
-  return { expected: { rows, checksum }, counts };
-}
-
-/** A power of two near the larger table's estimated rows ÷ ROWS_PER_BUCKET; one for tables never analyzed. */
-async function bucketCount(sourceClient: Client, client: Client, sql: SyncSql): Promise<number> {
-  const estimates = await Promise.all(
-    [sourceClient, client].map(async (on) => {
-      const { rows } = await on.query<{ rows: number }>(
-        'SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = $1::regclass',
-        [sql.table],
-      );
-      return rows[0]?.rows ?? 0;
-    }),
-  );
-  const wanted = Math.max(...estimates) / ROWS_PER_BUCKET;
-  return Math.min(MAX_BUCKETS, 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, wanted)))));
-}
-
-/** bucket → its row count and hash sum (as text: an exact integer beyond 2^53). */
-async function readBucketSums(
-  on: Client,
-  query: string,
-): Promise<Map<number, { rows: number; sum: string }>> {
-  const sums = new Map<number, { rows: number; sum: string }>();
-  for await (const lines of wholeLines(on.query(copyTo(`COPY (${query}) TO STDOUT`)))) {
-    for (const line of lines.split('\n')) {
-      if (!line) continue;
-      const [bucket, rows, sum] = line.split('\t');
-      sums.set(Number(bucket), { rows: Number(rows), sum: sum! });
-    }
-  }
-  return sums;
+  return { expected, counts };
 }
 
 /**
- * Both servers stream the key and hash of each row the query selects, in key order, at once; one merge
- * counts what it finds into `counts` and writes the diff's keys into the diff table.
+ * Both servers stream each row's key and hash, in key order, at once; one merge counts what it finds
+ * into `counts` and writes the diff's keys into the diff table.
  */
 async function mergeHashStreams(
   context: PrepareContext & { sourceClient: Client; targetColumns: TableColumns; mode: SyncMode },
-  query: string,
   counts: SyncCounts,
 ): Promise<void> {
   const { client, sourceClient, sql } = context;
-  const stream = (on: Client) => new HashCursor(wholeLines(on.query(copyTo(`COPY (${query}) TO STDOUT`))));
+  const stream = (on: Client) =>
+    new HashCursor(wholeLines(on.query(copyTo(`COPY (${sql.streamHashes()}) TO STDOUT`))));
   const [source, target] = [stream(sourceClient), stream(client)];
   // The diff's lines, batched; at most one per row that differs.
   const diff: string[] = [];
