@@ -28,7 +28,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { readSyncRequest, syncPrompts, syncSummary, targetFromUrl } from '@slipway/db';
-import { deploy, deployFailure, deploySummary, readDeployRequest } from '@slipway/ecs';
+import { deploy, deployFailure, deploySummary, readEcsRequest } from '@slipway/ecs';
 import {
   Teardown,
   migrationSummary,
@@ -51,6 +51,12 @@ const COMMIT = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
 const story = new Story();
 const logger = consoleLogger(story.log);
 const inputs = (values: Record<string, string>) => (name: string) => values[name];
+/** The demo's ecs-deploy steps are ordinary deploys, never previews. */
+const deployRequest = (values: Record<string, string>) => {
+  const step = readEcsRequest(inputs(values));
+  if (step.mode !== 'deploy') throw new Error('The demo deploys no previews.');
+  return step.deploy;
+};
 
 /** Runs the actions' own code step by step; sets process.exitCode when a step did not behave. */
 export async function actionsDemo(): Promise<void> {
@@ -157,14 +163,12 @@ export async function actionsDemo(): Promise<void> {
     const context = { ecs: clients.ecs, logs: () => clients.logs, logger };
     const deployed = await story.step('ecs-deploy: the promoted image, followed to a verdict', async () => {
       const result = await deploy(
-        readDeployRequest(
-          inputs({
-            cluster: CLUSTER,
-            services: 'deals-api',
-            images: `api=${published.imageUri}`,
-            timeout: '300',
-          }),
-        ),
+        deployRequest({
+          cluster: CLUSTER,
+          services: 'deals-api',
+          images: `api=${published.imageUri}`,
+          timeout: '300',
+        }),
         context,
       );
       story.summary(deploySummary(result));
@@ -224,14 +228,12 @@ export async function actionsDemo(): Promise<void> {
 
     await story.step('ecs-deploy: an image that crashes on start', async () => {
       const broken = await deploy(
-        readDeployRequest(
-          inputs({
-            cluster: CLUSTER,
-            services: 'deals-api',
-            images: `api=${published.imageUri.replace(/@.*$/, '')}:sha-9999999-crash`,
-            timeout: '300',
-          }),
-        ),
+        deployRequest({
+          cluster: CLUSTER,
+          services: 'deals-api',
+          images: `api=${published.imageUri.replace(/@.*$/, '')}:sha-9999999-crash`,
+          timeout: '300',
+        }),
         context,
       );
       story.summary(deploySummary(broken));

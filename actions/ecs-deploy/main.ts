@@ -9,8 +9,7 @@ import {
   previewOutputs,
   preflightClients,
   previewSummary,
-  readDeployRequest,
-  readPreviewRequest,
+  readEcsRequest,
 } from '@slipway/ecs';
 import { awsClient, onDemand } from '@slipway/kit';
 import { StepContext, StepReport, runAction } from '../common/lifecycle';
@@ -21,11 +20,10 @@ export function run(): Promise<void> {
     // Cancelling a job aborts the deploy: a running one-off task is stopped rather than left behind.
     finishesOnAbort: true,
     main: async ({ signal }) => {
-      const preview = readPreviewRequest(actionInputs);
-      if (preview) return runPreviewStep(preview, signal);
-      const request = readDeployRequest(actionInputs);
-      await checkDeployFiles(request);
-      const result = await deploy(request, contextFor(request.region, signal));
+      const step = readEcsRequest(actionInputs);
+      if (step.mode === 'preview') return runPreviewStep(step.preview, step.region, signal);
+      await checkDeployFiles(step.deploy);
+      const result = await deploy(step.deploy, contextFor(step.region, signal));
       return {
         outputs: deployOutputs(result),
         summary: deploySummary(result),
@@ -36,17 +34,18 @@ export function run(): Promise<void> {
 }
 
 async function runPreviewStep(
-  request: PreviewRequest & { region?: string },
+  request: PreviewRequest,
+  region: string | undefined,
   signal: StepContext['signal'],
 ): Promise<StepReport> {
-  if (request.deploy) await checkDeployFiles(request.deploy);
+  if (request.action === 'deploy') await checkDeployFiles(request.deploy);
   // Previews alone manage load balancer rules: their code and ELB's client load only for them.
   const { runPreview } = await import('@slipway/ecs');
   const result = await runPreview(request, {
-    ...contextFor(request.region, signal),
+    ...contextFor(region, signal),
     elb: onDemand(
       async () => (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client,
-      { region: request.region },
+      { region },
     ),
   });
   return {

@@ -21,7 +21,7 @@ import {
 } from '@slipway/kit';
 import { ECS } from './codes';
 import { DeployRequest } from './deploy';
-import { PreviewRequest } from './preview';
+import { PreviewAction, PreviewRequest } from './preview';
 import { loadTaskDefinitionFile, parseTaskDefinitionRef, render } from './taskdef';
 import { appSpecFor } from './codedeploy';
 
@@ -89,56 +89,91 @@ export const deployInputs = {
   plan: input.boolean({ default: false }),
 };
 
-/** Preview mode's request, or undefined when the "preview" input is empty (an ordinary deploy). */
-export function readPreviewRequest(
+type DeployInputs = ReturnType<typeof parseInputs<typeof deployInputs>>;
+
+/** An ecs-deploy step: an ordinary deploy, or a preview environment's deploy, delete or sweep. */
+export type EcsRequest = { region?: string } & (
+  { mode: 'deploy'; deploy: DeployRequest } | { mode: 'preview'; preview: PreviewRequest }
+);
+
+const PREVIEW_ONLY = [
+  'pull-request',
+  'preview-domain',
+  'listener-arn',
+  'preview-desired-count',
+  'open-pull-requests',
+  'preview-ttl-hours',
+];
+
+/**
+ * ecs-deploy's inputs, parsed once: the "preview" input decides the mode, and each mode refuses the
+ * inputs it would not read.
+ */
+export function readEcsRequest(
   source: InputSource,
   workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
-): (PreviewRequest & { region?: string }) | undefined {
+): EcsRequest {
   const i = parseInputs(source, deployInputs);
-  // Without "preview", readDeployRequest reads the inputs and refuses the preview-only ones.
-  if (!i.preview) return undefined;
+  if (i.preview)
+    return { mode: 'preview', preview: previewRequest(source, i.preview, i, workspace), region: i.region };
+  onlyWith(source, deployInputs, PREVIEW_ONLY, 'preview', false, 'it configures preview environments');
+  return { mode: 'deploy', deploy: deployRequest(source, i, workspace), region: i.region };
+}
+
+function previewRequest(
+  source: InputSource,
+  action: PreviewAction,
+  i: DeployInputs,
+  workspace: string,
+): PreviewRequest {
   onlyWith(
     source,
     deployInputs,
     ['open-pull-requests', 'preview-ttl-hours'],
     'preview',
-    i.preview === 'sweep',
+    action === 'sweep',
     'only "preview: sweep" reads it',
-    `with "preview: ${i.preview}"`,
+    `with "preview: ${action}"`,
   );
   onlyWith(
     source,
     deployInputs,
     ['preview-desired-count'],
     'preview',
-    i.preview === 'deploy',
+    action === 'deploy',
     'only "preview: deploy" reads it',
-    `with "preview: ${i.preview}"`,
+    `with "preview: ${action}"`,
   );
   onlyWith(
     source,
     deployInputs,
     ['pull-request'],
     'preview',
-    i.preview !== 'sweep',
+    action !== 'sweep',
     'a sweep goes by "open-pull-requests"',
     'with "preview: sweep"',
   );
   const misconfigured = (message: string, remedy: string) =>
     new ConfigurationError(ECS.PREVIEW_MISCONFIGURED, message, { remedy });
-  if (i.services.length !== 1) {
+  const [template, ...others] = i.services;
+  if (!template || others.length) {
     throw misconfigured(
       `Input "services" names the one template service previews are cloned from; got ${i.services.length}.`,
       'Give one service, e.g. services: web.',
     );
   }
-  if (i.preview !== 'sweep' && i['pull-request'] === undefined) {
+  const requiredPullRequest = (of: 'deploy' | 'delete') => {
+    const number = i['pull-request'];
+    if (number !== undefined) return number;
     throw misconfigured(
-      `Input "pull-request" is required for preview ${i.preview}.`,
+      `Input "pull-request" is required for preview ${of}.`,
       'Pass the pull request number.',
     );
-  }
-  if (Boolean(i['preview-domain']) !== Boolean(i['listener-arn'])) {
+  };
+  const target = action === 'sweep' ? { action } : { action, pullRequest: requiredPullRequest(action) };
+  const domain = i['preview-domain'];
+  const listenerArn = i['listener-arn'];
+  if (Boolean(domain) !== Boolean(listenerArn)) {
     throw misconfigured(
       'Inputs "preview-domain" and "listener-arn" go together: one was given without the other.',
       'Give both for a host rule per preview (pr-<N>.<domain>), or neither.',
@@ -154,42 +189,26 @@ export function readPreviewRequest(
     }
     return number;
   });
-  return {
-    action: i.preview,
+  const scope = {
     cluster: i.cluster,
-    template: i.services[0]!,
-    pullRequest: i['pull-request'],
-    route: i['preview-domain'] ? { domain: i['preview-domain'], listenerArn: i['listener-arn']! } : undefined,
+    template,
+    route: domain && listenerArn ? { domain, listenerArn } : undefined,
+  };
+  if (target.action === 'sweep') {
+    return { ...scope, action: 'sweep', openPullRequests, ttlHours: i['preview-ttl-hours'] };
+  }
+  const { pullRequest } = target;
+  if (target.action === 'delete') return { ...scope, action: 'delete', pullRequest };
+  return {
+    ...scope,
+    action: 'deploy',
+    pullRequest,
     desiredCount: i['preview-desired-count'],
-    openPullRequests,
-    ttlHours: i['preview-ttl-hours'],
-    deploy: i.preview === 'deploy' ? readDeployRequest(source, workspace) : undefined,
-    region: i.region,
+    deploy: deployRequest(source, i, workspace),
   };
 }
 
-const PREVIEW_ONLY = [
-  'pull-request',
-  'preview-domain',
-  'listener-arn',
-  'preview-desired-count',
-  'open-pull-requests',
-  'preview-ttl-hours',
-];
-
-export function readDeployRequest(
-  source: InputSource,
-  workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
-): DeployRequest & { region?: string } {
-  const i = parseInputs(source, deployInputs);
-  onlyWith(
-    source,
-    deployInputs,
-    PREVIEW_ONLY,
-    'preview',
-    Boolean(i.preview),
-    'it configures preview environments',
-  );
+function deployRequest(source: InputSource, i: DeployInputs, workspace: string): DeployRequest {
   onlyWith(
     source,
     deployInputs,
@@ -286,7 +305,6 @@ export function readDeployRequest(
       deploymentGroup: i['codedeploy-deployment-group'],
       appSpecPath: appSpec,
     },
-    region: i.region,
   };
 }
 

@@ -28,24 +28,47 @@ import { describeServices, findServices } from './describe';
 import { registerTaskDefinition } from './register';
 import { familyOf, toRegisterInput } from './taskdef';
 
-export type PreviewAction = 'deploy' | 'delete' | 'sweep';
-
-export interface PreviewRequest {
-  action: PreviewAction;
+/** Where a template's previews live, whatever is done to them. */
+interface PreviewScope {
   cluster: string;
   /** The service a preview is cloned from. */
   template: string;
-  pullRequest?: number;
-  /** With both, a preview gets host pr-<N>.<domain> on the listener, and its own target group. */
-  route?: { domain: string; listenerArn: string };
-  desiredCount: number;
-  /** Sweep: the pull requests still open; previews of others are deleted. */
-  openPullRequests: number[];
-  /** Sweep: previews older than this are deleted, open or not. */
-  ttlHours: number;
-  /** How a preview deploy renders and follows its revision (images, env, timeout…); deploy only. */
-  deploy?: DeployRequest;
+  /** With it, a preview gets host pr-<N>.<domain> on the listener, and its own target group. */
+  route?: PreviewRoute;
 }
+
+export interface PreviewRoute {
+  domain: string;
+  listenerArn: string;
+}
+
+/** Creates the pull request's preview on first use and deploys its images to it. */
+export interface PreviewDeploy extends PreviewScope {
+  action: 'deploy';
+  pullRequest: number;
+  /** The count a new preview service starts with (an existing one keeps the deploy's own). */
+  desiredCount: number;
+  /** How the preview's revision is rendered and followed (images, env, timeout…). */
+  deploy: DeployRequest;
+}
+
+/** Removes the pull request's preview. */
+export interface PreviewDelete extends PreviewScope {
+  action: 'delete';
+  pullRequest: number;
+}
+
+/** Removes the previews of closed pull requests, and those past their time to live. */
+export interface PreviewSweep extends PreviewScope {
+  action: 'sweep';
+  /** The pull requests still open; previews of others are deleted. */
+  openPullRequests: number[];
+  /** Previews older than this are deleted, open or not. */
+  ttlHours: number;
+}
+
+export type PreviewRequest = PreviewDeploy | PreviewDelete | PreviewSweep;
+export type PreviewAction = PreviewRequest['action'];
 
 export interface PreviewContext extends DeployContext {
   elb: ClientFactory<ElasticLoadBalancingV2Client>;
@@ -80,9 +103,9 @@ export function runPreview(request: PreviewRequest, context: PreviewContext): Pr
     case 'deploy':
       return deployPreview(request, context);
     case 'delete':
-      return deletePreview(request, request.pullRequest!, context).then((deleted) => ({
+      return deletePreview(request, request.pullRequest, context).then((deleted) => ({
         action: 'delete',
-        service: previewServiceName(request.template, request.pullRequest!),
+        service: previewServiceName(request.template, request.pullRequest),
         deleted,
       }));
     case 'sweep':
@@ -94,17 +117,18 @@ export function runPreview(request: PreviewRequest, context: PreviewContext): Pr
  * Creates the preview service on first use — the template's network, launch and deployment settings,
  * never its load balancer — then deploys the images to it like any service and follows the rollout.
  */
-async function deployPreview(request: PreviewRequest, context: PreviewContext): Promise<PreviewResult> {
+async function deployPreview(request: PreviewDeploy, context: PreviewContext): Promise<PreviewResult> {
   const { ecs, logger } = context;
-  const pullRequest = request.pullRequest!;
+  const { pullRequest } = request;
   const name = previewServiceName(request.template, pullRequest);
   const [template] = await findServices(ecs, request.cluster, [request.template]);
-  const route = request.route ? await ensureRoute(template!, request, context) : undefined;
+  if (!template) throw new Error(`findServices returned no service "${request.template}".`);
+  const route = request.route ? await ensureRoute(template, request.route, request, context) : undefined;
   const [existing] = (await describeServices(ecs, request.cluster, [name])).filter(
     (s) => s.status === 'ACTIVE',
   );
   if (!existing) {
-    const taskDefinition = await registerPreviewFamily(ecs, template!.taskDefinition!, pullRequest, logger);
+    const taskDefinition = await registerPreviewFamily(ecs, template.taskDefinition!, pullRequest, logger);
     await ecs.send(
       new CreateServiceCommand({
         cluster: request.cluster,
@@ -112,15 +136,15 @@ async function deployPreview(request: PreviewRequest, context: PreviewContext): 
         taskDefinition,
         // Zero until the deploy below: one rollout, of the preview's own images, to follow.
         desiredCount: 0,
-        ...(template!.capacityProviderStrategy?.length
-          ? { capacityProviderStrategy: template!.capacityProviderStrategy }
-          : { launchType: template!.launchType }),
-        platformVersion: template!.platformVersion,
-        networkConfiguration: template!.networkConfiguration,
-        deploymentConfiguration: template!.deploymentConfiguration,
-        enableExecuteCommand: template!.enableExecuteCommand,
+        ...(template.capacityProviderStrategy?.length
+          ? { capacityProviderStrategy: template.capacityProviderStrategy }
+          : { launchType: template.launchType }),
+        platformVersion: template.platformVersion,
+        networkConfiguration: template.networkConfiguration,
+        deploymentConfiguration: template.deploymentConfiguration,
+        enableExecuteCommand: template.enableExecuteCommand,
         loadBalancers: route ? [route.loadBalancer] : undefined,
-        healthCheckGracePeriodSeconds: route ? template!.healthCheckGracePeriodSeconds : undefined,
+        healthCheckGracePeriodSeconds: route ? template.healthCheckGracePeriodSeconds : undefined,
         propagateTags: 'SERVICE',
         tags: [
           { key: PREVIEW_TAG, value: request.template },
@@ -132,10 +156,10 @@ async function deployPreview(request: PreviewRequest, context: PreviewContext): 
   }
   const deployment = await deploy(
     {
-      ...request.deploy!,
+      ...request.deploy,
       cluster: request.cluster,
       services: [name],
-      desiredCount: existing ? request.deploy!.desiredCount : request.desiredCount,
+      desiredCount: existing ? request.deploy.desiredCount : request.desiredCount,
     },
     context,
   );
@@ -166,11 +190,10 @@ interface Route {
 /** The preview's own target group (the template's settings) and a host-header rule forwarding to it. */
 async function ensureRoute(
   template: Service,
-  request: PreviewRequest,
+  { domain, listenerArn }: PreviewRoute,
+  { template: templateName, pullRequest }: PreviewDeploy,
   context: PreviewContext,
 ): Promise<Route> {
-  const { domain, listenerArn } = request.route!;
-  const pullRequest = request.pullRequest!;
   const templateTarget = template.loadBalancers?.find((lb) => lb.targetGroupArn && lb.containerName);
   if (!templateTarget) {
     throw new ConfigurationError(
@@ -185,23 +208,24 @@ async function ensureRoute(
   const elb = await context.elb();
   const host = previewHost(domain, pullRequest);
   const targetGroup = await elbCall(`target group for ${host}`, async () => {
-    const name = previewTargetGroupName(request.template, pullRequest);
+    const name = previewTargetGroupName(templateName, pullRequest);
     const found = await findTargetGroup(elb, name);
     if (found) return found;
-    const [model] = (
-      await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [templateTarget.targetGroupArn!] }))
-    ).TargetGroups!;
+    const [model] =
+      (await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [templateTarget.targetGroupArn!] })))
+        .TargetGroups ?? [];
+    if (!model) throw new Error(`target group ${templateTarget.targetGroupArn} was not found`);
     const created = await elb.send(
       new CreateTargetGroupCommand({
         Name: name,
-        Protocol: model!.Protocol,
-        Port: model!.Port,
-        VpcId: model!.VpcId,
-        TargetType: model!.TargetType,
-        HealthCheckProtocol: model!.HealthCheckProtocol,
-        HealthCheckPath: model!.HealthCheckPath,
-        Matcher: model!.Matcher,
-        Tags: [{ Key: PREVIEW_TAG, Value: request.template }],
+        Protocol: model.Protocol,
+        Port: model.Port,
+        VpcId: model.VpcId,
+        TargetType: model.TargetType,
+        HealthCheckProtocol: model.HealthCheckProtocol,
+        HealthCheckPath: model.HealthCheckPath,
+        Matcher: model.Matcher,
+        Tags: [{ Key: PREVIEW_TAG, Value: templateName }],
       }),
     );
     return created.TargetGroups![0]!;
@@ -229,7 +253,7 @@ async function ensureRoute(
             Priority: priority,
             Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [host] } }],
             Actions: forward,
-            Tags: [{ Key: PREVIEW_TAG, Value: request.template }],
+            Tags: [{ Key: PREVIEW_TAG, Value: templateName }],
           }),
         );
       },
@@ -254,7 +278,7 @@ async function ensureRoute(
 
 /** Removes a preview: its service, its host rule and target group, its task definition family. Idempotent. */
 async function deletePreview(
-  request: PreviewRequest,
+  request: PreviewScope,
   pullRequest: number,
   context: PreviewContext,
 ): Promise<string[]> {
@@ -267,11 +291,12 @@ async function deletePreview(
     await ecs.send(new DeleteServiceCommand({ cluster: request.cluster, service: name, force: true }));
     logger.info(`Deleted preview service ${name}.`);
   }
-  if (request.route) {
+  const { route } = request;
+  if (route) {
     const elb = await context.elb();
-    const host = previewHost(request.route.domain, pullRequest);
+    const host = previewHost(route.domain, pullRequest);
     await elbCall(`cleanup of ${host}`, async () => {
-      const rules = await listenerRules(elb, request.route!.listenerArn);
+      const rules = await listenerRules(elb, route.listenerArn);
       for (const rule of rules.filter((r) => hostsOf(r).includes(host))) {
         await elb.send(new DeleteRuleCommand({ RuleArn: rule.RuleArn! }));
       }
@@ -304,7 +329,7 @@ async function deletePreview(
 }
 
 /** Deletes the template's previews whose pull request closed, or that outlived the TTL. */
-async function sweepPreviews(request: PreviewRequest, context: PreviewContext): Promise<PreviewResult> {
+async function sweepPreviews(request: PreviewSweep, context: PreviewContext): Promise<PreviewResult> {
   const { ecs, logger } = context;
   const pattern = new RegExp(`^${request.template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-pr-(\\d+)$`);
   const names: string[] = [];

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PreviewRequest, previewTargetGroupName, runPreview } from '@slipway/ecs';
+import { PreviewRequest, runPreview, previewTargetGroupName } from '@slipway/ecs/src/preview';
 import { memoryLogger, virtualClock } from '@slipway/kit';
 
 describe('previewTargetGroupName', () => {
@@ -62,7 +62,6 @@ describe('sweep', () => {
       action: 'sweep',
       cluster: 'c',
       template: 'web',
-      desiredCount: 1,
       openPullRequests: [1, 3],
       ttlHours: 168,
     };
