@@ -10,7 +10,7 @@ import {
   codeDeployTarget,
   judgeCodeDeployment,
   renderAppSpec,
-} from '@slipway/ecs';
+} from '@slipway/ecs/src/codedeploy';
 import { writeAppSpecFile } from '../../helpers/ecs';
 
 const NEW = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7';

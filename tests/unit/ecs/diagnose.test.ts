@@ -6,7 +6,7 @@ import {
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { classify, diagnose, StoppedTask } from '@slipway/ecs';
+import { classify, diagnose, StoppedTask } from '@slipway/ecs/src/diagnose';
 import { memoryLogger } from '@slipway/kit';
 import described from '../../fixtures/fargate-task-definition.json';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '@slipway/kit';
 import { commitOfTag } from '@slipway/ecr';
-import { GitAncestry, checkOrdering } from '@slipway/ecs';
+import { GitAncestry, checkOrdering } from '@slipway/ecs/src/ordering';
 
 // A real repository: c1 → c2 → c3 on main, and d on a branch from c1.
 const repo = mkdtempSync(join(tmpdir(), 'slipway-order-'));

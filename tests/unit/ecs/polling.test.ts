@@ -1,4 +1,4 @@
-import { defaultSchedule, nextInterval } from '@slipway/ecs';
+import { defaultSchedule, nextInterval } from '@slipway/ecs/src/polling';
 
 type Pacing = ReturnType<typeof nextInterval>;
 const idle = { paces: ['idle' as const], moved: false, throttled: false };

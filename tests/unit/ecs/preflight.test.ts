@@ -1,19 +1,14 @@
+import { cpuUnits, fargateSizeProblem, memoryMiB } from '@slipway/ecs/src/fargate';
+import { appendPlan, preflightFailure, servicePlan, type DeployPlan } from '@slipway/ecs/src/plan';
 import {
   PREVENTED_CAUSE,
-  appendPlan,
   checkFargateSize,
   checkLoadBalancers,
-  cpuUnits,
-  fargateSizeProblem,
-  memoryMiB,
   parseImageRef,
-  preflightFailure,
   secretSource,
-  servicePlan,
-  type DeployPlan,
   type Named,
   type PreflightCheck,
-} from '@slipway/ecs';
+} from '@slipway/ecs/src/preflight';
 import { Summary } from '@slipway/kit';
 
 describe('Fargate sizes', () => {

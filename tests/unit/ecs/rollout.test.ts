@@ -7,13 +7,8 @@ import {
   ServiceDeployment,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  failureThreshold,
-  judge,
-  judgeServiceDeployment,
-  trackRollouts,
-  TrackedDeployment,
-} from '@slipway/ecs';
+import { failureThreshold, judge, trackRollouts, TrackedDeployment } from '@slipway/ecs/src/rollout';
+import { judgeServiceDeployment } from '@slipway/ecs/src/service-deployments';
 import { memoryLogger, virtualClock } from '@slipway/kit';
 
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';

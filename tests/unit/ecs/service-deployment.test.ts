@@ -6,14 +6,9 @@ import {
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  deploySummary,
-  deployOutputs,
-  diagnose,
-  isOurs,
-  serviceDeploymentFacts,
-  type DeployResult,
-} from '@slipway/ecs';
+import { deploySummary, deployOutputs, type DeployResult } from '@slipway/ecs';
+import { diagnose } from '@slipway/ecs/src/diagnose';
+import { isOurs, serviceDeploymentFacts } from '@slipway/ecs/src/service-deployments';
 import { memoryLogger } from '@slipway/kit';
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012';

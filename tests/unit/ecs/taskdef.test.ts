@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
   diffTaskDefinitions,
+  parseTaskDefinitionRef,
+  toRegisterInput,
   familyOf,
   loadTaskDefinitionFile,
-  parseTaskDefinitionRef,
   render,
-  toRegisterInput,
-} from '@slipway/ecs';
+} from '@slipway/ecs/src/taskdef';
 import { ConfigurationError } from '@slipway/kit';
 import described from '../../fixtures/fargate-task-definition.json';
 
