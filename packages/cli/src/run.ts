@@ -11,51 +11,85 @@ export interface LocalRun {
   summary: string;
 }
 
+/** The files through which the runner and a step exchange outputs, the job summary and state. */
+export interface RunnerFiles {
+  GITHUB_OUTPUT: string;
+  GITHUB_STEP_SUMMARY: string;
+  GITHUB_STATE: string;
+  RUNNER_TEMP: string;
+}
+
 /**
- * Runs an action's bundle as the runner would — inputs as INPUT_* variables, outputs, state and summary
- * through files — then its post step, if it has one, with the state main saved. Log lines are passed
- * to `print` as a person would read them: workflow commands become plain text, masks stay hidden.
+ * The runner's side of a step, as GitHub's runner does it and the CLI and the tests emulate it: the
+ * step's files in a fresh temp dir (removed afterwards), its inputs as INPUT_* variables, and what it
+ * wrote read back.
  */
-export async function runLocally(
+export async function withRunnerFiles<T>(name: string, body: (files: RunnerFiles) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `slipway-${name}-`));
+  const files = {
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
+    GITHUB_STATE: join(dir, 'state'),
+    RUNNER_TEMP: dir,
+  };
+  try {
+    await Promise.all(
+      [files.GITHUB_OUTPUT, files.GITHUB_STEP_SUMMARY, files.GITHUB_STATE].map((file) => writeFile(file, '')),
+    );
+    return await body(files);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A step's environment: the runner's files and the inputs over `env`. */
+export function stepEnv(
+  files: RunnerFiles,
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    ...files,
+    ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [inputVariable(name), value])),
+  };
+}
+
+/** What the step wrote: its outputs, its job summary, and the state it saved for its post step. */
+export async function readStepFiles(files: RunnerFiles) {
+  const [outputs, summary, state] = await Promise.all([
+    readFile(files.GITHUB_OUTPUT, 'utf8'),
+    readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    readFile(files.GITHUB_STATE, 'utf8'),
+  ]);
+  return { outputs: parseFileCommands(outputs), summary, state: parseFileCommands(state) };
+}
+
+/**
+ * Runs an action's bundle as the runner would, then its post step, if it has one, with the state main
+ * saved. Log lines are passed to `print` as a person would read them: workflow commands become plain
+ * text, masks stay hidden.
+ */
+export function runLocally(
   spec: ActionSpec,
   inputs: Record<string, string>,
   print: (line: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LocalRun> {
-  const dir = await mkdtemp(join(tmpdir(), `slipway-${spec.name}-`));
-  const files = {
-    GITHUB_OUTPUT: join(dir, 'output'),
-    GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
-    GITHUB_STATE: join(dir, 'state'),
-  };
-  try {
-    await Promise.all(Object.values(files).map((file) => writeFile(file, '')));
-    const base = {
-      ...env,
-      ...files,
-      RUNNER_TEMP: dir,
-      GITHUB_WORKSPACE: env.GITHUB_WORKSPACE ?? process.cwd(),
-      ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [inputVariable(name), value])),
-    };
+  return withRunnerFiles(spec.name, async (files) => {
+    const base = stepEnv(files, inputs, { ...env, GITHUB_WORKSPACE: env.GITHUB_WORKSPACE ?? process.cwd() });
     let exitCode = await runBundle(spec.bundle, base, print);
-    if (spec.hasPost) {
-      const state = parseFileCommands(await readFile(files.GITHUB_STATE, 'utf8'));
-      if (Object.keys(state).length) {
-        const stateEnv = Object.fromEntries(
-          Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]),
-        );
-        const post = await runBundle(spec.bundle, { ...base, ...stateEnv }, print);
-        exitCode ||= post;
-      }
+    const { state } = await readStepFiles(files);
+    if (spec.hasPost && Object.keys(state).length) {
+      const stateEnv = Object.fromEntries(
+        Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]),
+      );
+      const post = await runBundle(spec.bundle, { ...base, ...stateEnv }, print);
+      exitCode ||= post;
     }
-    return {
-      exitCode,
-      outputs: parseFileCommands(await readFile(files.GITHUB_OUTPUT, 'utf8')),
-      summary: await readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    const { outputs, summary } = await readStepFiles(files);
+    return { exitCode, outputs, summary };
+  });
 }
 
 export const inputVariable = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
