@@ -4,7 +4,7 @@ import { DB } from './codes';
 import { DbTarget, connect, describeTarget } from './connection';
 import { quoteIdentifier } from './identifiers';
 import { acquireAdvisoryLock, migrationLockKey } from './lock';
-import { MigrationFile, readMigrations } from './migrations';
+import { MigrationFile, readMigrations } from './migration-files';
 import { reason } from './reason';
 
 export interface MigrateOptions {
