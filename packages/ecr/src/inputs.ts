@@ -71,7 +71,7 @@ const promoteSource: Grammar = {
 
 const BUILD_ONLY = ['context', 'dockerfile', 'platform', 'build-args', 'build-secrets', 'target', 'labels'];
 
-/** build-push-ecr's inputs, as action.yml declares them; the action and the CLI both parse with this. */
+/** build-push-ecr's inputs, as action.yml declares them (the CLI runs the bundle, which reads them with this). */
 export const publishInputs = {
   repository: input.value(ecrRepositoryName, { required: true }),
   environment: input.choice(['dev', 'staging', 'production']),

@@ -27,7 +27,7 @@ const environmentName = pattern(
   'is not an environment name',
 );
 
-/** run-migrations-via-bastion's inputs, as action.yml declares them (the action and the CLI parse with this). */
+/** run-migrations-via-bastion's inputs, as action.yml declares them (the CLI runs the bundle, which reads them with this). */
 export const migrationInputs = {
   ...tunnelInputs,
   'db-host': input.value(hostname),

@@ -18,7 +18,7 @@ import { maskUrlText } from './credentials';
 import { parseJsonExpectation } from './expectations';
 import { ValidateRequest } from './validate';
 
-/** validate-deploy's inputs, as action.yml declares them; the action and the CLI both parse with this. */
+/** validate-deploy's inputs, as action.yml declares them (the CLI runs the bundle, which reads them with this). */
 export const validateInputs = {
   cluster: input.value(ecsCluster),
   services: input.list({ default: [], item: ecsService, unique: true }),
