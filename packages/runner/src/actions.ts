@@ -22,6 +22,8 @@ export interface StandInContext {
   /** The OIDC subject GitHub would put in this job's token. */
   subject: string;
   endpoints: Endpoints;
+  /** The runner machine's variables (PATH among them), as the job's steps start with. */
+  machine: Record<string, string>;
   assumeRole?: (request: RoleRequest) => void | Promise<void>;
 }
 
@@ -116,16 +118,17 @@ const STAND_INS: Record<string, StandIn> = {
       'check-latest': 'false',
       'update-environment': 'true',
     },
-    // The runner machine's own python3 stands in for the tool cache: the step fails, as setup-python
-    // does, when it is not the version asked for.
-    async run(inputs) {
+    // The runner machine's own python3 (the first on its PATH) stands in for the tool cache: the step
+    // fails, as setup-python does, when it is not the version asked for.
+    async run(inputs, context) {
       const wanted = inputs['python-version'];
       if (!wanted)
         throw new RunnerError('input', 'actions/setup-python: only python-version is implemented.');
-      const found = await git('python3', [
-        '-c',
-        'import sys; print("%d.%d.%d" % sys.version_info[:3]); print(sys.executable)',
-      ]).catch(() => undefined);
+      const found = await git(
+        'python3',
+        ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3]); print(sys.executable)'],
+        { env: context.machine },
+      ).catch(() => undefined);
       const [version, executable] = found ? found.stdout.trim().split('\n') : [];
       if (!version || !executable || !(version === wanted || version.startsWith(`${wanted}.`))) {
         throw new Error(

@@ -897,6 +897,7 @@ async function runJobInstance(
               permissions,
               subject: subjectOf(state.options.event, environment?.name),
               endpoints: state.options.endpoints ?? {},
+              machine,
               assumeRole: async (request) => {
                 state.roles.push(request);
                 await state.options.hooks?.assumeRole?.(request);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -627,6 +627,17 @@ jobs:
     expect(missing.jobs.py!.runs[0]!.errors.join('\n')).toMatch(
       /The version '2.7' with architecture 'x64' was not found/,
     );
+    // The machine's python3 is the first on the runner machine's PATH, as its steps see it.
+    const machine = mkdtempSync(join(tmpdir(), 'slipway-runner-python-'));
+    try {
+      writeFileSync(join(machine, 'python3'), `#!/bin/sh\necho 3.99.1; echo ${machine}/python3\n`, {
+        mode: 0o755,
+      });
+      const other = await run(workflow('3.99'), { env: { PATH: `${machine}:${process.env.PATH}` } });
+      expect(other.jobs.py!.runs[0]!.steps[0]!.outputs['python-path']).toBe(join(machine, 'python3'));
+    } finally {
+      rmSync(machine, { recursive: true, force: true });
+    }
   });
 
   test.each([
