@@ -3,6 +3,7 @@
  * .ci/prerequisites must be there, or the run stops with one line naming each missing one by its
  * package and the command that installs them all.
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
@@ -41,8 +42,15 @@ export function onPath(command: string, path = process.env.PATH ?? ''): boolean 
   return path.split(delimiter).some((dir) => dir && executable(join(dir, command)));
 }
 
+/** A command on PATH, or `<python>:<module>`: a module that Python imports (a python3-* package has no command). */
+export function available(command: string): boolean {
+  const module = /^(\/\S+):([A-Za-z_][\w.]*)$/.exec(command);
+  if (!module) return onPath(command);
+  return executable(module[1]!) && spawnSync(module[1]!, ['-c', `import ${module[2]!}`]).status === 0;
+}
+
 /** The one line that names what is missing, or undefined when nothing is. */
-export function missingLine(prerequisites: Prerequisite[], present = onPath): string | undefined {
+export function missingLine(prerequisites: Prerequisite[], present = available): string | undefined {
   const missing = prerequisites.filter(({ command }) => !present(command));
   if (!missing.length) return undefined;
   const apt = missing.filter(({ via }) => via === 'apt').map(({ pkg }) => pkg);

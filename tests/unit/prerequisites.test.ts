@@ -1,4 +1,4 @@
-import { missingLine, onPath, readPrerequisites } from '../helpers/prerequisites';
+import { available, missingLine, onPath, readPrerequisites } from '../helpers/prerequisites';
 
 test('.ci/prerequisites names each command with its installer and package', () => {
   const list = readPrerequisites();
@@ -27,4 +27,11 @@ test('a command is found on PATH or at its absolute path, and only if it is exec
   expect(onPath('sh', '/nonexistent')).toBe(false);
   expect(onPath(__filename)).toBe(false);
   expect(onPath('/tmp')).toBe(false);
+});
+
+test('a Python module is present when that interpreter imports it', () => {
+  expect(available('/usr/bin/python3:json')).toBe(true);
+  expect(available('/usr/bin/python3:no_such_module_here')).toBe(false);
+  expect(available('/nonexistent/python3:json')).toBe(false);
+  expect(available('sh')).toBe(true);
 });
