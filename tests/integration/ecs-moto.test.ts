@@ -41,8 +41,7 @@ test('a realistic Fargate task definition round-trips through moto with only the
     {
       cluster: 'deals',
       services: ['deals-api'],
-      source: { kind: 'live' },
-      overrides: { images: [{ key: 'api', value: image }], env: [], secrets: [] },
+      source: { kind: 'live', overrides: { images: [{ key: 'api', value: image }], env: [], secrets: [] } },
       forceNewDeployment: false,
       wait: false,
       timeoutSeconds: 30,

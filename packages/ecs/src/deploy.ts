@@ -51,14 +51,19 @@ import {
   toRegisterInput,
 } from './taskdef';
 
+/**
+ * Where the new definition comes from: the live one or a file, rendered with the overrides, or a
+ * revision deployed as it is (nothing overrides it).
+ */
 export type DefinitionSource =
-  { kind: 'live' } | { kind: 'file'; path: string } | { kind: 'revision'; ref: string };
+  | { kind: 'live'; overrides: Overrides }
+  | { kind: 'file'; path: string; overrides: Overrides }
+  | { kind: 'revision'; ref: string };
 
 export interface DeployRequest {
   cluster: string;
   services: string[];
   source: DefinitionSource;
-  overrides: Overrides;
   desiredCount?: number;
   forceNewDeployment: boolean;
   wait: boolean;
@@ -679,7 +684,7 @@ async function planDefinition(
       );
     base = file.input;
   }
-  const target = render(base, request.overrides, where);
+  const target = render(base, request.source.overrides, where);
   const changes = diffTaskDefinitions(liveInput, target);
   return {
     service,

@@ -276,11 +276,10 @@ function deployRequest(source: InputSource, i: DeployInputs, workspace: string):
     cluster: i.cluster,
     services: [...new Set(i.services)],
     source: file
-      ? { kind: 'file', path: file }
+      ? { kind: 'file', path: file, overrides }
       : revision
         ? { kind: 'revision', ref: parseTaskDefinitionRef(revision) }
-        : { kind: 'live' },
-    overrides,
+        : { kind: 'live', overrides },
     desiredCount: i['desired-count'],
     forceNewDeployment: i['force-new-deployment'],
     wait: i.wait,
@@ -332,7 +331,7 @@ function parseCommand(raw: string): string[] {
 export async function checkDeployFiles(request: DeployRequest): Promise<void> {
   if (request.source.kind === 'file') {
     const file = await loadTaskDefinitionFile(request.source.path);
-    render(file.input, request.overrides, 'the task definition file');
+    render(file.input, request.source.overrides, 'the task definition file');
   }
   const appSpec = request.codeDeploy?.appSpecPath;
   if (appSpec) await appSpecFor({}, 'arn:aws:ecs:us-east-1:000000000000:task-definition/check:1', appSpec);

@@ -21,8 +21,10 @@ const REGISTERED = LIVE.replace(/:41$/, ':42');
 const request = (r: Partial<DeployRequest> = {}): DeployRequest => ({
   cluster: 'c',
   services: ['api'],
-  source: { kind: 'live' },
-  overrides: { images: [{ key: 'api', value: 'repo/api:2' }], env: [], secrets: [] },
+  source: {
+    kind: 'live',
+    overrides: { images: [{ key: 'api', value: 'repo/api:2' }], env: [], secrets: [] },
+  },
   forceNewDeployment: false,
   wait: true,
   timeoutSeconds: 60,
@@ -59,7 +61,9 @@ test('nothing changed: no revision, no deployment, and it says so', async () => 
   ecs.on(DescribeServicesCommand).resolves({ services: [service('api')] });
   const image = described.taskDefinition.containerDefinitions[0]!.image;
   const result = await deploy(
-    request({ overrides: { images: [{ key: 'api', value: image }], env: [], secrets: [] } }),
+    request({
+      source: { kind: 'live', overrides: { images: [{ key: 'api', value: image }], env: [], secrets: [] } },
+    }),
     context(),
   );
   expect(result.status).toBe('UNCHANGED');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readEcsRequest } from '@slipway/ecs';
 
 const base = { cluster: 'prod', services: 'web', images: 'web=nginx:1.25', region: 'us-east-1' };
+const IMAGES = { images: [{ key: 'web', value: 'nginx:1.25' }], env: [], secrets: [] };
 let workspace: string;
 beforeAll(() => {
   workspace = mkdtempSync(join(tmpdir(), 'slipway-inputs-'));
@@ -29,8 +30,7 @@ describe('without "preview": an ordinary deploy', () => {
     expect(step.deploy).toMatchObject({
       cluster: 'prod',
       services: ['web', 'worker'],
-      source: { kind: 'live' },
-      overrides: { images: [{ key: 'web', value: 'nginx:1.25' }], env: [], secrets: [] },
+      source: { kind: 'live', overrides: IMAGES },
       forceNewDeployment: false,
       wait: true,
       timeoutSeconds: 900,
@@ -49,6 +49,7 @@ describe('without "preview": an ordinary deploy', () => {
     expect(file.mode === 'deploy' && file.deploy.source).toEqual({
       kind: 'file',
       path: join(workspace, 'td.json'),
+      overrides: IMAGES,
     });
   });
 
@@ -117,7 +118,7 @@ describe('with "preview": one request per action, each with only what it reads',
     if (step.mode !== 'preview' || step.preview.action !== 'deploy') throw new Error('not a preview deploy');
     expect(step.preview).toMatchObject({ cluster: 'prod', template: 'web', pullRequest: 7, desiredCount: 2 });
     expect(step.preview.route).toBeUndefined();
-    expect(step.preview.deploy.overrides.images).toEqual([{ key: 'web', value: 'nginx:1.25' }]);
+    expect(step.preview.deploy.source).toEqual({ kind: 'live', overrides: IMAGES });
   });
 
   test('delete: the pull request and the route to clean up, no deploy', () => {
