@@ -10,7 +10,15 @@ import {
 import { ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { runAction } from '../helpers/action';
-import { createStableService, describeService, ecsClient, REGISTRY, writeAppSpecFile } from '../helpers/ecs';
+import {
+  createStableService,
+  describeService,
+  ecsClient,
+  imagesOf,
+  pushImages,
+  REGISTRY,
+  writeAppSpecFile,
+} from '../helpers/ecs';
 
 let sandbox: Sandbox;
 let ecs: ECSClient;
@@ -59,9 +67,11 @@ async function codeDeployService(name: string, deploymentConfigName = 'CodeDeplo
   return before;
 }
 
-const deploy = (inputs: Record<string, string>) =>
+// The images a deploy names were pushed before it, as a build step does.
+const deploy = async (inputs: Record<string, string>) => {
+  await pushImages(sandbox.url, imagesOf(inputs.images));
   // The AppSpec files are written under the temp dir: it is their workspace.
-  runAction(
+  return runAction(
     'ecs-deploy',
     { cluster: CLUSTER, timeout: '120', ...inputs },
     {
@@ -69,6 +79,7 @@ const deploy = (inputs: Record<string, string>) =>
       env: { GITHUB_WORKSPACE: tmpdir() },
     },
   );
+};
 
 test.concurrent('a generated AppSpec deploys the new revision through CodeDeploy', async () => {
   await codeDeployService('web', 'CodeDeployDefault.ECSCanary10Percent5Minutes');

@@ -1,7 +1,7 @@
 import { ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { runAction } from '../helpers/action';
-import { createStableService, ecsClient, REGISTRY } from '../helpers/ecs';
+import { createStableService, ecsClient, pushImages, REGISTRY } from '../helpers/ecs';
 
 const CLUSTER = 'faults';
 let sandbox: Sandbox;
@@ -21,6 +21,10 @@ test('with 20% throttling, 5% server errors and 5% lost responses, 50 deploys gi
   }));
   await Promise.all(
     deploys.map((d) => createStableService(ecs, d.service, { cluster: CLUSTER, desiredCount: 1 })),
+  );
+  await pushImages(
+    sandbox.url,
+    deploys.map((d) => d.image),
   );
 
   // A lost response means ECS made the change but the SDK saw a 500 and retried it.

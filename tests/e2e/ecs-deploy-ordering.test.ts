@@ -6,7 +6,14 @@ import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/cl
 import { ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { runAction } from '../helpers/action';
-import { REGISTRY, createStableService, describeService, ecsClient } from '../helpers/ecs';
+import {
+  REGISTRY,
+  createStableService,
+  describeService,
+  ecsClient,
+  imagesOf,
+  pushImages,
+} from '../helpers/ecs';
 
 // Two pushes landed close together and the older run reached ECS last: the deploy must see that the
 // service already runs a newer commit, using the git history of the checkout it runs in.
@@ -43,13 +50,15 @@ beforeAll(async () => {
 afterAll(() => sandbox?.stop());
 
 const image = (n: number) => `${REGISTRY}/web:sha-${commits[n - 1]!.slice(0, 7)}`;
-const deploy = (inputs: Record<string, string>, workspace = repo) =>
-  runAction(
+const deploy = async (inputs: Record<string, string>, workspace = repo) => {
+  await pushImages(sandbox.url, imagesOf(inputs.images));
+  return runAction(
     'ecs-deploy',
-    // The order is decided before anything changes: no rollout needs following, nor pre-flight checks.
-    { cluster: CLUSTER, services: 'web', timeout: '60', wait: 'false', preflight: 'off', ...inputs },
+    // The order is decided before anything changes: no rollout needs following.
+    { cluster: CLUSTER, services: 'web', timeout: '60', wait: 'false', ...inputs },
     { endpoint: sandbox.url, cwd: workspace, env: { GITHUB_WORKSPACE: workspace } },
   );
+};
 const revisions = async () => (await ecs.send(new ListTaskDefinitionsCommand({}))).taskDefinitionArns ?? [];
 
 test('older is refused and changes nothing; newer deploys; equal is UNCHANGED; allow-older goes back', async () => {

@@ -19,7 +19,14 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { runAction } from '../helpers/action';
-import { REGISTRY, describeService, ecsClient, testTaskDefinition } from '../helpers/ecs';
+import {
+  REGISTRY,
+  describeService,
+  ecsClient,
+  imagesOf,
+  pushImages,
+  seededTaskDefinition,
+} from '../helpers/ecs';
 import { MotoServer, startMoto } from '../helpers/moto';
 import { waitUntil } from '../helpers/ports';
 
@@ -71,7 +78,7 @@ beforeAll(async () => {
   ).Listeners![0]!.ListenerArn!;
 
   const registered = await ecs.send(
-    new RegisterTaskDefinitionCommand(testTaskDefinition('web', `${REGISTRY}/web:v1`)),
+    new RegisterTaskDefinitionCommand(await seededTaskDefinition(sandbox.url, 'web', `${REGISTRY}/web:v1`)),
   );
   await ecs.send(
     new CreateServiceCommand({
@@ -97,12 +104,15 @@ afterAll(async () => {
   await Promise.all([sandbox?.stop(), moto?.stop()]);
 });
 
-const preview = (inputs: Record<string, string>) =>
-  runAction(
+// The images a preview names were pushed before it, as a build step does.
+const preview = async (inputs: Record<string, string>) => {
+  await pushImages(sandbox.url, imagesOf(inputs.images));
+  return runAction(
     'ecs-deploy',
     { cluster: CLUSTER, services: 'web', timeout: '60', ...inputs },
     { endpoint: sandbox.url, env: { AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: moto.url } },
   );
+};
 const routed = { 'preview-domain': 'preview.example.com', 'listener-arn': '' };
 const hostRules = async () =>
   (await elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn })))

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { runAction } from '../helpers/action';
-import { createStableService, describeService, ecsClient, REGISTRY } from '../helpers/ecs';
+import { createStableService, describeService, ecsClient, pushImages, REGISTRY } from '../helpers/ecs';
 
 let sandbox: Sandbox;
 let ecs: ECSClient;
@@ -24,12 +24,15 @@ afterAll(() => sandbox?.stop());
 const service = (name: string, deploymentConfiguration: DeploymentConfiguration) =>
   createStableService(ecs, name, { cluster: CLUSTER, deploymentConfiguration });
 
-const deploy = (name: string, image: string) =>
-  runAction(
+// The image a deploy names was pushed before it, as a build step does.
+const deploy = async (name: string, image: string) => {
+  await pushImages(sandbox.url, [`${REGISTRY}/${image}`]);
+  return runAction(
     'ecs-deploy',
     { cluster: CLUSTER, services: name, images: `app=${REGISTRY}/${image}`, timeout: '120' },
     { endpoint: sandbox.url },
   );
+};
 
 interface StageEntry {
   stage: string;

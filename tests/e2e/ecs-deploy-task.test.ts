@@ -3,8 +3,15 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
-import { runAction } from '../helpers/action';
-import { REGISTRY, createStableService, describeService, ecsClient } from '../helpers/ecs';
+import { distDir, runAction } from '../helpers/action';
+import {
+  REGISTRY,
+  createStableService,
+  describeService,
+  ecsClient,
+  imagesOf,
+  pushImages,
+} from '../helpers/ecs';
 import { awsChildEnv } from '../helpers/env';
 import { waitUntil } from '../helpers/ports';
 
@@ -18,8 +25,11 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox?.stop());
 
-const deploy = (inputs: Record<string, string>) =>
-  runAction('ecs-deploy', { cluster: CLUSTER, timeout: '60', ...inputs }, { endpoint: sandbox.url });
+// The images a deploy names were pushed before it, as a build step does.
+const deploy = async (inputs: Record<string, string>) => {
+  await pushImages(sandbox.url, imagesOf(inputs.images));
+  return runAction('ecs-deploy', { cluster: CLUSTER, timeout: '60', ...inputs }, { endpoint: sandbox.url });
+};
 
 const standaloneTasks = async (status: 'RUNNING' | 'STOPPED') => {
   const { taskArns } = await ecs.send(
@@ -75,7 +85,7 @@ test('a task after the update runs once every service succeeded', async () => {
 
 test('cancelling the job stops the running task', async () => {
   await createStableService(ecs, 'jobs', { cluster: CLUSTER });
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'ecs-deploy', 'index.js')], {
+  const child = spawn(process.execPath, [join(distDir(), 'ecs-deploy', 'index.js')], {
     env: awsChildEnv(sandbox.url, {
       INPUT_CLUSTER: CLUSTER,
       INPUT_SERVICES: 'jobs',

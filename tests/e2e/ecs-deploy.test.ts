@@ -15,23 +15,27 @@ import {
   createStableService,
   describeService,
   ecsClient,
+  imagesOf,
+  pushImages,
   REGISTRY,
-  testTaskDefinition,
+  seededTaskDefinition,
 } from '../helpers/ecs';
 
 let sandbox: Sandbox;
 let ecs: ECSClient;
 const CLUSTER = 'e2e';
 
-const definition = testTaskDefinition;
+const definition = (family: string, image: string) => seededTaskDefinition(sandbox.url, family, image);
 const service = (name: string, breaker = true, desiredCount = 2) =>
   createStableService(ecs, name, { cluster: CLUSTER, breaker, desiredCount });
 const liveTaskDefinition = async (name: string) =>
   (await describeService(ecs, CLUSTER, name))?.taskDefinition;
 
-const deploy = (inputs: Record<string, string>) =>
+// The images a deploy names were pushed before it, as a build step does.
+const deploy = async (inputs: Record<string, string>) => {
+  await pushImages(sandbox.url, imagesOf(inputs.images));
   // The files these deploys render are written under the temp dir: it is their workspace.
-  runAction(
+  return runAction(
     'ecs-deploy',
     { cluster: CLUSTER, timeout: '60', ...inputs },
     {
@@ -39,6 +43,7 @@ const deploy = (inputs: Record<string, string>) =>
       env: { GITHUB_WORKSPACE: tmpdir() },
     },
   );
+};
 
 beforeAll(async () => {
   sandbox = await startSandbox({ speed: 100, clusters: [CLUSTER] });
@@ -131,8 +136,10 @@ describe('a circuit-breaker failure followed in near real time (speed 8)', () =>
     slowEcs = ecsClient(slow.url);
   });
   afterAll(() => slow?.stop());
-  const deploySlow = (inputs: Record<string, string>) =>
-    runAction('ecs-deploy', { cluster: CLUSTER, timeout: '120', ...inputs }, { endpoint: slow.url });
+  const deploySlow = async (inputs: Record<string, string>) => {
+    await pushImages(slow.url, imagesOf(inputs.images));
+    return runAction('ecs-deploy', { cluster: CLUSTER, timeout: '120', ...inputs }, { endpoint: slow.url });
+  };
   const live = async (name: string) => (await describeService(slowEcs, CLUSTER, name))?.taskDefinition;
   const announcement = (name: string) =>
     new RegExp(
@@ -292,7 +299,7 @@ test('a YAML task-definition file is rendered with images, env and secrets', asy
   await service('from-file');
   const dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-'));
   const file = join(dir, 'task-definition.yaml');
-  await writeFile(file, stringify(definition('from-file', 'placeholder')));
+  await writeFile(file, stringify(await definition('from-file', 'placeholder')));
   const run = await deploy({
     services: 'from-file',
     'task-definition': file,
@@ -312,7 +319,9 @@ test('a YAML task-definition file is rendered with images, env and secrets', asy
 test('an existing revision deploys as it is (promotion and rollback), and keep-revisions prunes old ones', async () => {
   const first = await service('pinned');
   for (const tag of ['v2', 'v3', 'v4']) {
-    await ecs.send(new RegisterTaskDefinitionCommand(definition('pinned', `${REGISTRY}/pinned:${tag}`)));
+    await ecs.send(
+      new RegisterTaskDefinitionCommand(await definition('pinned', `${REGISTRY}/pinned:${tag}`)),
+    );
   }
   const run = await deploy({ services: 'pinned', 'task-definition-arn': 'pinned:3', 'keep-revisions': '2' });
   expect(run.exitCode).toBe(0);

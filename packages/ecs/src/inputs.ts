@@ -85,7 +85,7 @@ export const deployInputs = {
   'open-pull-requests': input.list({ default: [] }),
   'preview-ttl-hours': input.integer({ default: 168, min: 1, max: 87600 }),
   region: input.value(region),
-  preflight: input.choice(['enforce', 'warn', 'off'], { default: 'warn' }),
+  preflight: input.choice(['enforce', 'warn', 'off'], { default: 'enforce' }),
   plan: input.boolean({ default: false }),
 };
 

@@ -55,6 +55,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         operations: aws.codedeployOperations,
         serverErrorType: 'InternalFailure',
       },
+      {
+        targetPrefix: 'secretsmanager',
+        operations: aws.secretsOperations,
+        serverErrorType: 'InternalServiceError',
+      },
     ],
     queryOperations: iam.operations,
     calls,

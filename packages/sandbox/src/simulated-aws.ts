@@ -13,6 +13,7 @@ import { logsOperations } from './logs/operations';
 import { LogStore } from './logs/store';
 import type { DeploymentMark } from './options';
 import { SeededRandom } from './random';
+import { secretsOperations } from './secrets/operations';
 import { ScenarioBook, type ScenarioName } from './scenarios';
 import { resolveTaskTiming, type TaskTiming } from './timing';
 
@@ -39,8 +40,10 @@ export interface SimulatedAws {
   readonly ecrOperations: OperationTable;
   /** CodeDeploy for the ECS compute platform: its deployments run as staged rollouts of the ECS service. */
   readonly codedeployOperations: OperationTable;
+  /** Secrets Manager's secrets, enough for a deploy's pre-flight and the tasks that read them. */
+  readonly secretsOperations: OperationTable;
   /**
-   * Runs an ECS, CloudWatch Logs, ECR or CodeDeploy operation; failures throw an AwsError named after the
+   * Runs an ECS, CloudWatch Logs, ECR, CodeDeploy or Secrets Manager operation; failures throw an AwsError named after the
    * error type.
    */
   call<Output = Record<string, unknown>>(operation: string, input?: object): Output;
@@ -83,15 +86,26 @@ export function createSimulatedAws(settings: SimulatedAwsSettings): SimulatedAws
     simulation,
     random: new SeededRandom(settings.seed ^ 0xc0de),
   });
+  const secrets = secretsOperations({
+    region: settings.region,
+    accountId: settings.accountId,
+    random: new SeededRandom(settings.seed ^ 0x5ec),
+    wallNow: () => clock.wallNow(),
+  });
 
   return {
     ecsOperations: ecs,
     logsOperations: cloudWatchLogs,
     ecrOperations: registry,
     codedeployOperations: codedeploy,
+    secretsOperations: secrets,
     call<Output>(operation: string, input: object = {}): Output {
       const handler =
-        ecs[operation] ?? cloudWatchLogs[operation] ?? registry[operation] ?? codedeploy[operation];
+        ecs[operation] ??
+        cloudWatchLogs[operation] ??
+        registry[operation] ??
+        codedeploy[operation] ??
+        secrets[operation];
       if (!handler)
         throw new AwsError('UnknownOperationException', `The sandbox does not simulate ${operation}`);
       return handler(input) as Output;
