@@ -240,14 +240,17 @@ export async function deploy(request: DeployRequest, context: DeployContext): Pr
     if (oneOffTask.status !== 'SUCCEEDED') throw oneOffFailure(oneOffTask, 'before');
   }
 
-  let results = await Promise.all(registered.map((r) => startPhase(r, request, context, run)));
+  const starts = await Promise.all(
+    registered.map(async (r) => ({ plan: r.plan, result: await startPhase(r, request, context, run) })),
+  );
+  let results = starts.map((s) => s.result);
   if (request.wait) {
     const outcomes = await followPhase(results, request, context, run);
     results = await Promise.all(
-      results.map((result, i) => {
+      starts.map(({ plan, result }) => {
         const outcome = outcomes.get(result.service);
         if (result.status !== 'STARTED' || !outcome) return result;
-        return diagnoseOrRollBack(result, outcome, plans[i]!, request, context, run);
+        return diagnoseOrRollBack(result, outcome, plan, request, context, run);
       }),
     );
     if (request.keepRevisions) {
@@ -552,14 +555,15 @@ async function planDeploy(
   context: DeployContext,
 ): Promise<DeployPlan> {
   const mode = preflightMode(request, context);
+  const clients = context.preflight;
   const checks =
-    mode === 'off'
+    mode === 'off' || !clients
       ? []
       : await context.logger.group('Pre-flight checks', async () => {
           const started = Date.now();
           const found = await preflight(
             plans.map((p) => ({ service: p.service, definition: p.definition })),
-            context.preflight!,
+            clients,
           );
           const passed = found.filter((c) => c.status === 'passed').length;
           context.logger.info(`${passed} of ${found.length} check(s) passed in ${Date.now() - started} ms`);
