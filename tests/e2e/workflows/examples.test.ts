@@ -2,7 +2,8 @@
  * Every push-triggered caller in docs/examples, one per seed team's flow, through the runner against the
  * real reusable workflow: a push to staging that touches no service's files. The caller's inputs must all
  * be declared by the reusable workflow with the right types, its expressions must evaluate, and its
- * services list must parse in select-services — or the run stops. (The deploy itself: deploy-lifecycle.)
+ * services list must parse in select-services — or the run stops. Each flow deployed whole: deploy-lifecycle
+ * (the general caller, prompts included) and seed-flows (init sequence, gateways, tag policy and rollback).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
