@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { Sandbox, startSandbox } from '@slipway/sandbox';
 import { distDir, runnerNode } from '../helpers/action';
-import { REGISTRY, createStableService, ecsClient } from '../helpers/ecs';
+import { REGISTRY, createStableService, ecsClient, pushImages } from '../helpers/ecs';
 import { awsChildEnv } from '../helpers/env';
 
 const CLUSTER = 'cli';
@@ -68,6 +68,7 @@ test('the tarball installs into an empty directory and runs from there, bundles 
 
 test('ecs-deploy: progress, outputs, the summary rendered for the terminal or as Markdown to a file', async () => {
   await createStableService(ecs, 'api', { cluster: CLUSTER });
+  await pushImages(sandbox.url, [`${REGISTRY}/api:v2`, `${REGISTRY}/api:v3`]);
   const summaryFile = join(dir, 'summary.md');
   const env = { SLIPWAY_CLUSTER: CLUSTER, SLIPWAY_TIMEOUT: '60' };
   const toFile = await slipway(
@@ -174,6 +175,18 @@ test('slipway sandbox: the README recipe with the aws CLI, a first service deplo
       'web',
       '--desired-count',
       '2',
+    ]);
+    // The image deployed exists (pre-flight checks it): pushed as a build would push it.
+    await aws(['ecr', 'create-repository', '--repository-name', 'web']);
+    await aws([
+      'ecr',
+      'put-image',
+      '--repository-name',
+      'web',
+      '--image-tag',
+      'v2',
+      '--image-manifest',
+      '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}',
     ]);
     const deployed = await promisify(execFile)(
       runnerNode,
