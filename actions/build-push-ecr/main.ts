@@ -1,5 +1,6 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
-import { dockerLogout, publish, publishOutputs, publishSummary, readPublishRequest } from '@slipway/ecr';
+import { dockerLogout, publishOutputs, publishSummary, readPublishRequest } from '@slipway/ecr';
+import { buildPushEcr } from '@slipway/flows';
 import { awsClient, stateSlot } from '@slipway/kit';
 import { z } from 'zod/mini';
 import { workflowEvent } from '../common/event';
@@ -18,7 +19,7 @@ async function main(): Promise<StepReport> {
   const request = readPublishRequest(actionInputs, process.env.GITHUB_WORKSPACE ?? process.cwd(), secrets);
   const event = workflowEvent();
   const registries: string[] = [];
-  const published = await publish(request, {
+  const { result: published } = await buildPushEcr(request, {
     ecr: (region) => awsClient(ECRClient, { region }),
     git: {
       eventName: event.eventName,

@@ -1,12 +1,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { validateDeploy } from '@slipway/flows';
 import { awsClient, onDemand } from '@slipway/kit';
-import {
-  readValidateRequest,
-  validate,
-  validationFailure,
-  validationOutputs,
-  validationSummary,
-} from '@slipway/probe';
+import { readValidateRequest, validationOutputs, validationSummary } from '@slipway/probe';
 import { runAction } from '../common/lifecycle';
 import { actionInputs, actionLogger, actionSecrets } from '../common/runtime';
 
@@ -17,7 +12,7 @@ export function run(): Promise<void> {
       const secrets = actionSecrets();
       const request = readValidateRequest(actionInputs, secrets);
       const clients = { region: request.region };
-      const report = await validate(request, {
+      const { result, failure } = await validateDeploy(request, {
         ecs: () => awsClient(ECSClient, clients),
         elb: onDemand(
           async () =>
@@ -27,11 +22,7 @@ export function run(): Promise<void> {
         logger: actionLogger,
         secrets,
       });
-      return {
-        outputs: validationOutputs(report),
-        summary: validationSummary(report),
-        failure: validationFailure(report),
-      };
+      return { outputs: validationOutputs(result), summary: validationSummary(result), failure };
     },
   });
 }
