@@ -6,11 +6,14 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { distDir } from '../helpers/action';
 import { freePort } from '../helpers/ports';
 
-const dist = join(__dirname, '..', '..', 'dist');
+const dist = distDir();
 const markers = {
   'the EC2 client': 'AllocateHosts',
   'the SSM client': 'CreateOpsItem',
@@ -91,4 +94,44 @@ test('undici, bundled apart, is loaded on first use and is the real one', async 
     `console.log(JSON.stringify({ before, kinds, after: ${JSON.stringify(real)} in require.cache }));`;
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script]);
   expect(JSON.parse(stdout)).toEqual({ before: false, kinds: ['function', 'function'], after: true });
+});
+
+/**
+ * undici's bundle carries one llhttp build, the one with WebAssembly SIMD; jest's workers make undici read
+ * the other one eagerly, so both ways are run. A proxied request is the path that uses every part taken.
+ */
+test.each([
+  ['as on a runner', {}],
+  ['under jest', { JEST_WORKER_ID: '1' }],
+])('undici, bundled apart, fetches through a ProxyAgent with its one llhttp build (%s)', async (_, env) => {
+  const api = createServer((request, response) => response.end(`hello ${request.url}`));
+  const tunnelled: string[] = [];
+  const proxy = createServer().on('connect', (request, client) => {
+    tunnelled.push(request.url!);
+    const [host, port] = request.url!.split(':');
+    const upstream = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.pipe(client).pipe(upstream);
+    });
+  });
+  await Promise.all(
+    [api, proxy].map((server) => new Promise<void>((done) => server.listen(0, '127.0.0.1', done))),
+  );
+  const port = (server: typeof api) => (server.address() as AddressInfo).port;
+  try {
+    const script =
+      `const undici = require(${JSON.stringify(join(dist, 'slipway', 'undici.js'))});` +
+      `const dispatcher = new undici.ProxyAgent('http://127.0.0.1:${port(proxy)}');` +
+      `undici.fetch('http://127.0.0.1:${port(api)}/repos', { dispatcher })` +
+      `.then((response) => response.text()).then((text) => console.log(text));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      env: { PATH: process.env.PATH, ...env },
+    });
+    expect(stdout.trim()).toBe('hello /repos');
+    expect(tunnelled).toEqual([`127.0.0.1:${port(api)}`]);
+  } finally {
+    proxy.closeAllConnections();
+    api.closeAllConnections();
+    await Promise.all([api, proxy].map((server) => new Promise((done) => server.close(done))));
+  }
 });
