@@ -15,7 +15,6 @@ export {
   readSyncTunnel,
   resolveSyncRequest,
   syncPromptsFlow,
-  syncTunnelInputs,
 } from './sync-prompts';
 export { validateDeploy } from './validate-deploy';
 export { buildPushEcr } from './build-push-ecr';
