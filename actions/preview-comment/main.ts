@@ -33,6 +33,7 @@ export function run(): Promise<void> {
           url: input.value(previewUrl),
           image: input.value(imageRef),
           details: input.string(),
+          'production-plan': input.string({ multiline: true }),
         },
         { secrets: actionSecrets() },
       );
@@ -54,6 +55,7 @@ export function run(): Promise<void> {
           url: inputs.url,
           image: inputs.image,
           details: inputs.details,
+          productionPlan: inputs['production-plan'],
           runUrl: process.env.GITHUB_RUN_ID
             ? `${context.serverUrl}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID}`
             : undefined,

@@ -198,22 +198,42 @@ export interface PreviewCommentFields {
   /** The workflow run, linked from the comment. */
   runUrl?: string;
   details?: string;
+  /**
+   * Markdown: the plan of the production deploy this pull request would cause (ecs-deploy's "plan"
+   * output), or why it was not made. Shown folded under the table.
+   */
+  productionPlan?: string;
 }
 
-/** The preview comment: the marker, then a short table of what the preview is and where it runs. */
+/** GitHub refuses a comment over 65536 characters: the plan gets what the table leaves of it. */
+const COMMENT_LIMIT = 65536;
+const CLIPPED =
+  '\n\n_…the plan is longer than a comment holds; the whole plan is in the workflow run’s summary._';
+
+/**
+ * The preview comment: the marker, then a short table of what the preview is and where it runs, then
+ * the production plan folded.
+ */
 export function previewCommentBody(fields: PreviewCommentFields): string {
   const rows: [string, string][] = [['Status', STATUS_LABELS[fields.status]]];
   if (fields.url) rows.push(['URL', cell(fields.url)]);
   if (fields.image) rows.push(['Image', `\`${fields.image.replace(/[`\r\n]/g, '')}\``]);
   if (fields.details) rows.push(['Details', cell(fields.details)]);
   if (fields.runUrl) rows.push(['Run', `[workflow run](${fields.runUrl})`]);
-  return [
+  const table = [
     previewMarker(fields.service),
     `| Preview | \`${fields.service}\` |`,
     '| --- | --- |',
     ...rows.map(([name, value]) => `| ${name} | ${value} |`),
     '',
   ].join('\n');
+  const plan = fields.productionPlan?.trim();
+  if (!plan) return table;
+  const open = '\n<details><summary>Plan of the production deploy</summary>\n\n';
+  const close = '\n\n</details>\n';
+  const room = COMMENT_LIMIT - table.length - open.length - close.length;
+  const shown = plan.length <= room ? plan : `${plan.slice(0, room - CLIPPED.length)}${CLIPPED}`;
+  return `${table}${open}${shown}${close}`;
 }
 
 /** Text that stays inside one table cell. */

@@ -53,6 +53,7 @@ function feature(number: number, version: string): string {
 }
 
 test('opened, synchronize, closed: one preview updated in place and deleted, one sticky comment that follows it', async () => {
+  const production = await world.running('production', 'deals-api');
   const first = feature(7, 'pr-7a');
   const opened = await pr('opened', 7, first);
   expect(errorsOf(opened)).toEqual([]);
@@ -68,7 +69,27 @@ test('opened, synchronize, closed: one preview updated in place and deleted, one
   expect(world.github.comments.get(7)).toHaveLength(1);
   expect(comment!.body).toContain('✅ Ready');
   expect(comment!.body).toContain(digest);
-  expect(world.roles.at(-1)!.subject).toBe(`repo:${REPOSITORY}:pull_request`);
+  // The plan of the production deploy this pull request would cause, made with the read-only role that
+  // pull requests may assume, folded under the table; production itself untouched.
+  expect(world.roles.slice(-2)).toEqual([
+    expect.objectContaining({
+      role: 'arn:aws:iam::123456789012:role/deals-previewer',
+      subject: `repo:${REPOSITORY}:pull_request`,
+    }),
+    expect.objectContaining({
+      role: 'arn:aws:iam::123456789012:role/deals-production-planner',
+      subject: `repo:${REPOSITORY}:pull_request`,
+    }),
+  ]);
+  const plan = comment!.body.slice(comment!.body.indexOf('<details>'));
+  expect(plan).toMatch(/^<details><summary>Plan of the production deploy<\/summary>\n/);
+  expect(plan).toContain(
+    '**deals-api**: `taskDefinition: deals-api-production:1 → a new revision of deals-api-production`',
+  );
+  expect(plan).toContain('| `containerDefinitions[api].image` |');
+  expect(plan).toMatch(new RegExp(`\\| api \\| ${REGISTRY}/deals/api@${digest} \\| ${digest} \\|`));
+  expect(plan).toMatch(/\*\*Pre-flight\*\* \(enforce\): [1-9]\d* passed, 0 failed, 0 not checked\./);
+  expect(await world.running('production', 'deals-api')).toEqual(production);
 
   const second = feature(7, 'pr-7b');
   const synchronized = await pr('synchronize', 7, second);

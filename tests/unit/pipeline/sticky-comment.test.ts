@@ -170,6 +170,42 @@ test('the comment body: marker first, then a short table with the status and wha
   ]);
 });
 
+test('the production plan follows the table, folded, as the Markdown it is; none, nothing', () => {
+  const plan = '### Plan\n\n| service | change |\n| --- | --- |\n| api | image → `api@sha256:abc` |';
+  const body = previewCommentBody({ service: 'api', status: 'ready', productionPlan: `\n${plan}\n` });
+  expect(body).toBe(
+    [
+      '<!-- slipway:preview:api -->',
+      '| Preview | `api` |',
+      '| --- | --- |',
+      '| Status | ✅ Ready |',
+      '',
+      '<details><summary>Plan of the production deploy</summary>',
+      '',
+      plan,
+      '',
+      '</details>',
+      '',
+    ].join('\n'),
+  );
+  for (const productionPlan of [undefined, '', ' \n ']) {
+    expect(previewCommentBody({ service: 'api', status: 'ready', productionPlan })).not.toContain(
+      '<details>',
+    );
+  }
+});
+
+test('a production plan longer than a comment holds is clipped to fit, saying where the whole one is', () => {
+  const plan = `${'| api | a long line of the task-definition diff |\n'.repeat(3000)}THE END`;
+  const body = previewCommentBody({ service: 'api', status: 'ready', productionPlan: plan });
+  expect(plan.length).toBeGreaterThan(65536);
+  expect(body.length).toBeLessThanOrEqual(65536);
+  expect(body.length).toBeGreaterThan(65000);
+  expect(body.startsWith('<!-- slipway:preview:api -->\n')).toBe(true);
+  expect(body).not.toContain('THE END');
+  expect(body).toMatch(/the whole plan is in the workflow run’s summary\._\n\n<\/details>\n$/);
+});
+
 test('the marker is per service, and a name that could end the HTML comment is refused', () => {
   expect(previewMarker('deals-api_2')).toBe('<!-- slipway:preview:deals-api_2 -->');
   for (const name of ['api -->', '', 'a b', 'x'.repeat(256)]) {
