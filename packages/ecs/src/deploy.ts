@@ -542,7 +542,7 @@ function codeDeployClient(context: DeployContext): Promise<CodeDeployClient> {
 /** The checks need their clients: a caller that gives none (a library user, a unit test) gets none. */
 function preflightMode(request: DeployRequest, context: DeployContext): PreflightMode {
   if (!context.preflight) return 'off';
-  return request.plan && request.preflight === 'off' ? 'warn' : (request.preflight ?? 'warn');
+  return request.plan && request.preflight === 'off' ? 'warn' : (request.preflight ?? 'enforce');
 }
 
 /**
