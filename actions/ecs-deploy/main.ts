@@ -51,7 +51,7 @@ async function runPreviewStep(
   return {
     outputs: previewOutputs(result),
     summary: previewSummary(result),
-    failure: result.deployment && deployFailure(result.deployment),
+    failure: result.action === 'deploy' ? deployFailure(result.deployment) : undefined,
   };
 }
 

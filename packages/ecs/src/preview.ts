@@ -74,16 +74,11 @@ export interface PreviewContext extends DeployContext {
   elb: ClientFactory<ElasticLoadBalancingV2Client>;
 }
 
-export interface PreviewResult {
-  action: PreviewAction;
-  /** The preview service (deploy, delete). */
-  service?: string;
-  url?: string;
-  /** The deploy of the preview's images (deploy). */
-  deployment?: DeployResult;
-  /** Preview services deleted (delete, sweep). */
-  deleted: string[];
-}
+/** What each action did: a deploy's rollout and URL, the preview services a delete or sweep removed. */
+export type PreviewResult =
+  | { action: 'deploy'; service: string; url?: string; deployment: DeployResult }
+  | { action: 'delete'; service: string; deleted: string[] }
+  | { action: 'sweep'; deleted: string[] };
 
 export const previewServiceName = (template: string, pullRequest: number) => `${template}-pr-${pullRequest}`;
 const previewHost = (domain: string, pullRequest: number) => `pr-${pullRequest}.${domain}`;
@@ -163,7 +158,7 @@ async function deployPreview(request: PreviewDeploy, context: PreviewContext): P
     },
     context,
   );
-  return { action: 'deploy', service: name, url: route?.url, deployment, deleted: [] };
+  return { action: 'deploy', service: name, url: route?.url, deployment };
 }
 
 /** The template's task definition, registered as the family <family>-pr-<N>, so previews never add revisions to the template's. */

@@ -185,16 +185,23 @@ function evidenceOf(diagnosis: Diagnosis): string[] {
 }
 
 export function previewOutputs(result: PreviewResult): Record<string, string> {
+  if (result.action === 'deploy') {
+    return {
+      ...deployOutputs(result.deployment),
+      'preview-service': result.service,
+      'preview-url': result.url ?? '',
+      'deleted-previews': '[]',
+    };
+  }
   return {
-    ...(result.deployment ? deployOutputs(result.deployment) : {}),
-    'preview-service': result.service ?? '',
-    'preview-url': result.url ?? '',
+    'preview-service': result.action === 'delete' ? result.service : '',
+    'preview-url': '',
     'deleted-previews': JSON.stringify(result.deleted),
   };
 }
 
 export function previewSummary(result: PreviewResult): string {
-  if (result.deployment) {
+  if (result.action === 'deploy') {
     const where = result.url ? ` at ${result.url}` : '';
     return `${deploySummary(result.deployment)}\nPreview \`${result.service}\`${where}.\n`;
   }

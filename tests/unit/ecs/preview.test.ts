@@ -72,7 +72,7 @@ describe('sweep', () => {
       logger: memoryLogger(),
       clock: virtualClock(now),
     });
-    expect(result.deleted.sort()).toEqual(['web-pr-2', 'web-pr-3']);
+    expect(result.action === 'sweep' && result.deleted.sort()).toEqual(['web-pr-2', 'web-pr-3']);
     const described = ecs
       .commandCalls(DescribeServicesCommand)
       .flatMap((call) => call.args[0].input.services);
