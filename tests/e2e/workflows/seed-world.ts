@@ -5,12 +5,13 @@
  * PostgreSQL servers and the OpenSSH bastion are shared. Each public health URL is served on loopback
  * from what the service runs: the revision label of its current image.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { BatchGetImageCommand, DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
   CreateServiceCommand,
@@ -33,6 +34,7 @@ import { waitUntil } from '../../helpers/ports';
 import { GitHubApi } from './github-api';
 import { AppRepository } from './world';
 
+const execFileAsync = promisify(execFile);
 const root = join(__dirname, '..', '..', '..');
 const fixtures = join(root, 'tests', 'fixtures', 'examples');
 export const REPOSITORY = 'acme/app';
@@ -159,16 +161,14 @@ export interface SeedWorld {
  * A virtual environment over Debian's python3 that sees its python3-alembic and python3-psycopg2, so the
  * callers' `pip install -r requirements.txt` is satisfied offline, as setup-python's own Python would be.
  */
-function machinePython(dir: string): { version: string; bin: string } {
+async function machinePython(dir: string): Promise<{ version: string; bin: string }> {
   const venv = join(dir, 'python');
-  execFileSync('/usr/bin/python3', ['-m', 'venv', '--system-site-packages', venv]);
-  const version = execFileSync(join(venv, 'bin', 'python3'), [
+  await execFileAsync('/usr/bin/python3', ['-m', 'venv', '--system-site-packages', venv]);
+  const { stdout } = await execFileAsync(join(venv, 'bin', 'python3'), [
     '-c',
     'import alembic, psycopg2, sys; print("%d.%d" % sys.version_info[:2])',
-  ])
-    .toString()
-    .trim();
-  return { version, bin: join(venv, 'bin') };
+  ]);
+  return { version: stdout.trim(), bin: join(venv, 'bin') };
 }
 
 function healthServer(app: () => App, cluster: string, service: string, count: () => void): Promise<Server> {
@@ -216,15 +216,18 @@ function caller(text: string, urls: Record<string, string>, adapt: AppSpec['adap
     if (value === undefined) document.deleteIn(['jobs', job, 'with', key]);
     else document.setIn(['jobs', job, 'with', key], value);
   }, world);
-  if (adapt)
+  // Through the bastion, the caller passes its key, as gateways.yml does.
+  if (document.getIn(['jobs', job, 'with', 'tunnel-mode']) === 'ssh') {
     document.setIn(['jobs', job, 'secrets'], { 'ssh-private-key': '${{ secrets.BASTION_SSH_KEY }}' });
+  }
   return document.toString();
 }
 
 export async function startSeedWorld(): Promise<SeedWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-seed-flows-'));
   const names = Object.keys(APPS) as AppName[];
-  const [moto, databases, bastion, github, ...sandboxes] = await Promise.all([
+  const [python, moto, databases, bastion, github, ...sandboxes] = await Promise.all([
+    machinePython(dir),
     startMoto(),
     startPostgresPair(),
     startBastion(),
@@ -238,7 +241,6 @@ export async function startSeedWorld(): Promise<SeedWorld> {
       }),
     ),
   ]);
-  const python = machinePython(dir);
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const concurrency = new Concurrency();
   const servers: Server[] = [];
@@ -274,180 +276,188 @@ export async function startSeedWorld(): Promise<SeedWorld> {
     },
   };
 
-  for (const [i, name] of names.entries()) {
-    const spec: AppSpec = APPS[name];
-    const sandbox = sandboxes[i]!;
-    const aws = { region: spec.region, credentials };
-    const ecs = new ECSClient({ ...aws, endpoint: sandbox.url });
-    const ecr = new ECRClient({ ...aws, endpoint: sandbox.url });
-    const healthChecks: Record<string, number> = {};
-    const urls: Record<string, string> = {};
-    for (const [url, [cluster, service]] of Object.entries(spec.health)) {
-      healthChecks[url] = 0;
-      const server = await healthServer(
-        () => world.apps[name],
-        cluster,
-        service,
-        () => healthChecks[url]!++,
-      );
-      servers.push(server);
-      urls[url] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
-    }
-    for (const [cluster, services] of Object.entries(spec.services)) {
-      for (const [service, container] of Object.entries(services)) {
-        const registered = await ecs.send(
-          new RegisterTaskDefinitionCommand({
-            family: service,
-            networkMode: 'awsvpc',
-            requiresCompatibilities: ['FARGATE'],
-            cpu: '256',
-            memory: '512',
-            containerDefinitions: [
-              {
-                name: container,
-                image: `${ACCOUNT}.dkr.ecr.${spec.region}.amazonaws.com/${service}:initial`,
-                essential: true,
-                portMappings: [{ containerPort: 8000 }],
-              },
-            ],
-          }),
+  // A world that fails to start stops what it started.
+  try {
+    for (const [i, name] of names.entries()) {
+      const spec: AppSpec = APPS[name];
+      const sandbox = sandboxes[i]!;
+      const aws = { region: spec.region, credentials };
+      const ecs = new ECSClient({ ...aws, endpoint: sandbox.url });
+      const ecr = new ECRClient({ ...aws, endpoint: sandbox.url });
+      const healthChecks: Record<string, number> = {};
+      const urls: Record<string, string> = {};
+      for (const [url, [cluster, service]] of Object.entries(spec.health)) {
+        healthChecks[url] = 0;
+        const server = await healthServer(
+          () => world.apps[name],
+          cluster,
+          service,
+          () => healthChecks[url]!++,
         );
-        await ecs.send(
-          new CreateServiceCommand({
-            cluster,
-            serviceName: service,
-            taskDefinition: registered.taskDefinition!.taskDefinitionArn,
-            desiredCount: 1,
-            launchType: 'FARGATE',
-            deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-          }),
-        );
+        servers.push(server);
+        urls[url] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
       }
-    }
-
-    const repoDir = join(dir, name);
-    cpSync(join(fixtures, spec.fixture), repoDir, { recursive: true });
-    if (spec.python) cpSync(join(fixtures, 'python-db'), repoDir, { recursive: true });
-    const workflows = join(repoDir, '.github', 'workflows');
-    mkdirSync(workflows, { recursive: true });
-    const texts = Object.values(spec.callers).map((example) =>
-      readFileSync(join(root, 'docs', 'examples', example), 'utf8'),
-    );
-    const missing = Object.keys(urls).filter((url) => !texts.some((text) => text.includes(url)));
-    if (missing.length) throw new Error(`${name}'s callers no longer hold ${missing.join(', ')}.`);
-    for (const [i, file] of Object.keys(spec.callers).entries()) {
-      writeFileSync(join(workflows, `${file}.yml`), caller(texts[i]!, urls, spec.adapt, world));
-    }
-    const repo = new AppRepository(repoDir);
-    repo.git('init', '-q', '-b', 'main');
-    repo.git('add', '-A');
-    repo.git('commit', '-q', '-m', `The ${name} app`);
-    for (const branch of ['dev', 'staging']) repo.git('branch', branch);
-
-    const running = async (cluster: string, service: string) => {
-      const described = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
-      const taskDefinition = described.services![0]!.taskDefinition!;
-      const definition = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
-      return { taskDefinition, image: definition.taskDefinition!.containerDefinitions![0]!.image! };
-    };
-    world.apps[name] = {
-      name,
-      region: spec.region,
-      registry: `${ACCOUNT}.dkr.ecr.${spec.region}.amazonaws.com`,
-      sandbox,
-      ecs,
-      ecr,
-      repo,
-      healthChecks,
-      running,
-      async digestOf(repository, tag) {
-        const found = await ecr
-          .send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }))
-          .catch(() => undefined);
-        return found?.imageDetails?.[0]?.imageDigest;
-      },
-      run: (workflow, event) =>
-        runWorkflow({
-          workflow: join(workflows, `${workflow}.yml`),
-          event,
-          repo: repo.dir,
-          slipway: root,
-          endpoints: {
-            aws: moto.url,
-            services: { ECS: sandbox.url, ECR: sandbox.url, CLOUDWATCH_LOGS: sandbox.url },
-            github: github.url,
-          },
-          secrets: { BASTION_SSH_KEY: bastion.privateKey },
-          env: {
-            PATH: `${STAND_IN_TOOLS}:${python.bin}:${process.env.PATH}`,
-            DOCKER_STAND_IN_STATE: join(dir, 'docker', name),
-            DOCKER_STAND_IN_LOG: join(dir, `builds-${name}.log`),
-          },
-          hooks: {
-            approve: ({ job, environment }) => {
-              world.approvals.push({ job, environment });
-              return true;
-            },
-            assumeRole: (request) => {
-              world.roles.push(request);
-              // docs/iam's trust policy: each environment's role trusts that environment's jobs only.
-              const environment = /role\/[a-z-]+?-(dev|staging|production)-deployer$/.exec(request.role)?.[1];
-              if (!environment || request.subject !== `repo:${REPOSITORY}:environment:${environment}`) {
-                throw new Error(`AccessDenied: ${request.role} does not trust ${request.subject}`);
-              }
-            },
-          },
-          concurrency,
-          log: process.env.SLIPWAY_RUNNER_LOG ? (line) => process.stdout.write(`${line}\n`) : undefined,
-        }),
-    };
-    await waitUntil(
-      async () => {
-        for (const [cluster, services] of Object.entries(spec.services)) {
-          const described = await ecs.send(
-            new DescribeServicesCommand({ cluster, services: Object.keys(services) }),
+      for (const [cluster, services] of Object.entries(spec.services)) {
+        for (const [service, container] of Object.entries(services)) {
+          const registered = await ecs.send(
+            new RegisterTaskDefinitionCommand({
+              family: service,
+              networkMode: 'awsvpc',
+              requiresCompatibilities: ['FARGATE'],
+              cpu: '256',
+              memory: '512',
+              containerDefinitions: [
+                {
+                  name: container,
+                  image: `${ACCOUNT}.dkr.ecr.${spec.region}.amazonaws.com/${service}:initial`,
+                  essential: true,
+                  portMappings: [{ containerPort: 8000 }],
+                },
+              ],
+            }),
           );
-          if (!described.services?.every((s) => s.deployments?.[0]?.rolloutState === 'COMPLETED'))
-            return false;
+          await ecs.send(
+            new CreateServiceCommand({
+              cluster,
+              serviceName: service,
+              taskDefinition: registered.taskDefinition!.taskDefinitionArn,
+              desiredCount: 1,
+              launchType: 'FARGATE',
+              deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+            }),
+          );
         }
-        return true;
-      },
-      { timeoutMs: 30_000, what: `${name}'s first rollouts` },
-    );
-  }
+      }
 
-  // The databases: the init sequence's reached by Parameter Store names and created by its first run;
-  // the gateways' by a secret, created here as an app team's would be.
-  const server = new URL(databases.staging.url);
-  const login = {
-    username: decodeURIComponent(server.username),
-    password: decodeURIComponent(server.password),
-    host: '127.0.0.1',
-    port: Number(server.port),
-  };
-  const ssm = new SSMClient({ region: APPS['init-sequence'].region, credentials, endpoint: moto.url });
-  for (const [key, value] of Object.entries({ ...login, dbname: 'deals_staging' })) {
-    await ssm.send(
-      new PutParameterCommand({
-        Name: `/deals/staging/db/${key}`,
-        Value: String(value),
-        Type: key === 'password' ? 'SecureString' : 'String',
+      const repoDir = join(dir, name);
+      cpSync(join(fixtures, spec.fixture), repoDir, { recursive: true });
+      if (spec.python) cpSync(join(fixtures, 'python-db'), repoDir, { recursive: true });
+      const workflows = join(repoDir, '.github', 'workflows');
+      mkdirSync(workflows, { recursive: true });
+      const texts = Object.values(spec.callers).map((example) =>
+        readFileSync(join(root, 'docs', 'examples', example), 'utf8'),
+      );
+      const missing = Object.keys(urls).filter((url) => !texts.some((text) => text.includes(url)));
+      if (missing.length) throw new Error(`${name}'s callers no longer hold ${missing.join(', ')}.`);
+      for (const [i, file] of Object.keys(spec.callers).entries()) {
+        writeFileSync(join(workflows, `${file}.yml`), caller(texts[i]!, urls, spec.adapt, world));
+      }
+      const repo = new AppRepository(repoDir);
+      repo.git('init', '-q', '-b', 'main');
+      repo.git('add', '-A');
+      repo.git('commit', '-q', '-m', `The ${name} app`);
+      for (const branch of ['dev', 'staging']) repo.git('branch', branch);
+
+      const running = async (cluster: string, service: string) => {
+        const described = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
+        const taskDefinition = described.services![0]!.taskDefinition!;
+        const definition = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+        return { taskDefinition, image: definition.taskDefinition!.containerDefinitions![0]!.image! };
+      };
+      world.apps[name] = {
+        name,
+        region: spec.region,
+        registry: `${ACCOUNT}.dkr.ecr.${spec.region}.amazonaws.com`,
+        sandbox,
+        ecs,
+        ecr,
+        repo,
+        healthChecks,
+        running,
+        async digestOf(repository, tag) {
+          const found = await ecr
+            .send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }))
+            .catch(() => undefined);
+          return found?.imageDetails?.[0]?.imageDigest;
+        },
+        run: (workflow, event) =>
+          runWorkflow({
+            workflow: join(workflows, `${workflow}.yml`),
+            event,
+            repo: repo.dir,
+            slipway: root,
+            endpoints: {
+              aws: moto.url,
+              services: { ECS: sandbox.url, ECR: sandbox.url, CLOUDWATCH_LOGS: sandbox.url },
+              github: github.url,
+            },
+            secrets: { BASTION_SSH_KEY: bastion.privateKey },
+            env: {
+              PATH: `${STAND_IN_TOOLS}:${python.bin}:${process.env.PATH}`,
+              DOCKER_STAND_IN_STATE: join(dir, 'docker', name),
+              DOCKER_STAND_IN_LOG: join(dir, `builds-${name}.log`),
+            },
+            hooks: {
+              approve: ({ job, environment }) => {
+                world.approvals.push({ job, environment });
+                return true;
+              },
+              assumeRole: (request) => {
+                world.roles.push(request);
+                // docs/iam's trust policy: each environment's role trusts that environment's jobs only.
+                const environment = /role\/[a-z-]+?-(dev|staging|production)-deployer$/.exec(
+                  request.role,
+                )?.[1];
+                if (!environment || request.subject !== `repo:${REPOSITORY}:environment:${environment}`) {
+                  throw new Error(`AccessDenied: ${request.role} does not trust ${request.subject}`);
+                }
+              },
+            },
+            concurrency,
+            log: process.env.SLIPWAY_RUNNER_LOG ? (line) => process.stdout.write(`${line}\n`) : undefined,
+          }),
+      };
+      await waitUntil(
+        async () => {
+          for (const [cluster, services] of Object.entries(spec.services)) {
+            const described = await ecs.send(
+              new DescribeServicesCommand({ cluster, services: Object.keys(services) }),
+            );
+            if (!described.services?.every((s) => s.deployments?.[0]?.rolloutState === 'COMPLETED'))
+              return false;
+          }
+          return true;
+        },
+        { timeoutMs: 30_000, what: `${name}'s first rollouts` },
+      );
+    }
+
+    // The databases: the init sequence's reached by Parameter Store names and created by its first run;
+    // the gateways' by a secret, created here as an app team's would be.
+    const server = new URL(databases.staging.url);
+    const login = {
+      username: decodeURIComponent(server.username),
+      password: decodeURIComponent(server.password),
+      host: '127.0.0.1',
+      port: Number(server.port),
+    };
+    const ssm = new SSMClient({ region: APPS['init-sequence'].region, credentials, endpoint: moto.url });
+    for (const [key, value] of Object.entries({ ...login, dbname: 'deals_staging' })) {
+      await ssm.send(
+        new PutParameterCommand({
+          Name: `/deals/staging/db/${key}`,
+          Value: String(value),
+          Type: key === 'password' ? 'SecureString' : 'String',
+        }),
+      );
+    }
+    const admin = new Client({ connectionString: databases.staging.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE agentic_staging');
+    await admin.end();
+    await new SecretsManagerClient({
+      region: APPS.gateways.region,
+      credentials,
+      endpoint: moto.url,
+    }).send(
+      new CreateSecretCommand({
+        Name: 'agentic/staging/db',
+        SecretString: JSON.stringify({ ...login, dbname: 'agentic_staging', engine: 'postgres' }),
       }),
     );
+  } catch (error) {
+    await world.stop().catch(() => undefined);
+    throw error;
   }
-  const admin = new Client({ connectionString: databases.staging.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE agentic_staging');
-  await admin.end();
-  await new SecretsManagerClient({
-    region: APPS.gateways.region,
-    credentials,
-    endpoint: moto.url,
-  }).send(
-    new CreateSecretCommand({
-      Name: 'agentic/staging/db',
-      SecretString: JSON.stringify({ ...login, dbname: 'agentic_staging', engine: 'postgres' }),
-    }),
-  );
   return world;
 }
