@@ -1,22 +1,20 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { commitInput, gitRevision, glob, input, parseInputs } from '@slipway/kit';
-import { changedFiles, parseServices, selectServices, sourceKeys, touches } from '@slipway/pipeline';
+import { commitInput } from '@slipway/kit';
+import {
+  changedFiles,
+  readSelectServicesRequest,
+  selectServices,
+  sourceKeys,
+  touches,
+} from '@slipway/pipeline';
 import { runAction } from '../common/lifecycle';
 import { actionInputs, actionLogger } from '../common/runtime';
 
 export function run(): Promise<void> {
   return runAction({
     main: async () => {
-      const inputs = parseInputs(actionInputs, {
-        services: input.string({ required: true, multiline: true }),
-        // Revisions are checked before git sees them: "--output=…" must never become an option.
-        base: input.value(gitRevision),
-        head: input.value(gitRevision),
-        'migrations-paths': input.list({ lines: true, item: glob }),
-        'prompts-paths': input.list({ lines: true, item: glob }),
-      });
-      const services = parseServices(inputs.services);
+      const inputs = readSelectServicesRequest(actionInputs);
       const cwd = process.env.GITHUB_WORKSPACE ?? process.cwd();
       // Revisions the caller gave must exist; the event's own "before" may not (a force push), which selects all.
       const base =
@@ -25,10 +23,10 @@ export function run(): Promise<void> {
         github.context.payload.pull_request?.base?.sha;
       const head = inputs.head ? await commitInput('head', inputs.head, cwd) : github.context.sha;
       const changes = await changedFiles(base, head, cwd);
-      const selected = selectServices(services, changes.files);
+      const selected = selectServices(inputs.services, changes.files);
       const keys = await sourceKeys(selected, head, cwd);
-      const migrations = touches(inputs['migrations-paths'] ?? [], changes.files);
-      const prompts = touches(inputs['prompts-paths'] ?? [], changes.files);
+      const migrations = touches(inputs.migrationsPaths, changes.files);
+      const prompts = touches(inputs.promptsPaths, changes.files);
       if (changes.reason)
         core.notice(`Every service is selected: ${changes.reason}.`, { title: 'Every service deploys' });
       actionLogger.info(

@@ -8,3 +8,9 @@ export {
   resolvePullRequest,
   upsertStickyComment,
 } from './sticky-comment';
+export {
+  previewCommentInputs,
+  readPreviewCommentRequest,
+  readSelectServicesRequest,
+  selectServicesInputs,
+} from './inputs';
