@@ -10,6 +10,12 @@ export {
 } from './run-migrations';
 export { migrationInputs, readMigrationRequest } from './run-migrations-inputs';
 export { migrationOutputs, migrationSummary } from './run-migrations-report';
-export { type SyncTunnel, readSyncTunnel, resolveSyncRequest, syncPromptsFlow } from './sync-prompts';
+export {
+  type SyncTunnel,
+  readSyncTunnel,
+  resolveSyncRequest,
+  syncPromptsFlow,
+  syncTunnelInputs,
+} from './sync-prompts';
 export { validateDeploy } from './validate-deploy';
 export { buildPushEcr } from './build-push-ecr';

@@ -10,19 +10,28 @@ export interface SyncTunnel {
   settings?: TunnelSettings;
 }
 
+const { mode: tunnelMode, ...bastion } = tunnelInputs;
+
+/** sync-prompts' tunnel inputs, as action.yml declares them (its own "mode" is overwrite or upsert). */
+export const syncTunnelInputs = {
+  tunnel: input.choice(['none', 'source', 'target', 'both'], { default: 'none' }),
+  'tunnel-mode': tunnelMode,
+  ...bastion,
+};
+
 export function readSyncTunnel(source: InputSource): SyncTunnel {
-  const { tunnel } = parseInputs(source, {
-    tunnel: input.choice(['none', 'source', 'target', 'both'], { default: 'none' }),
-  });
+  const { tunnel } = parseInputs(source, { tunnel: syncTunnelInputs.tunnel });
   onlyWith(
     source,
-    { ...tunnelInputs, 'tunnel-mode': tunnelInputs.mode },
-    ['tunnel-mode', ...Object.keys(tunnelInputs).filter((name) => name !== 'mode' && name !== 'region')],
+    syncTunnelInputs,
+    ['tunnel-mode', ...Object.keys(bastion).filter((name) => name !== 'region')],
     'tunnel',
     tunnel !== 'none',
     'it configures the bastion, and "tunnel" is none',
   );
   if (tunnel === 'none') return { sides: [] };
+  // Read under its own name first, so a bad value is not blamed on the sync's "mode".
+  parseInputs(source, { 'tunnel-mode': syncTunnelInputs['tunnel-mode'] });
   return {
     sides: tunnel === 'both' ? ['source', 'target'] : [tunnel],
     // sync-prompts' own "mode" is overwrite or upsert: the bastion's is "tunnel-mode" there.
