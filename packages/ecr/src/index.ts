@@ -15,5 +15,5 @@ export { ensureRepository, lifecyclePolicy } from './repository';
 export { dockerLogin, dockerLogout } from './login';
 export { buildArguments, type BuildPlan } from './build';
 export { ecrTarget, parseSource, publish, type PublishRequest } from './publish';
-export { readPublishRequest } from './inputs';
+export { publishInputs, readPublishRequest } from './inputs';
 export { publishOutputs, publishSummary } from './report';
