@@ -200,7 +200,9 @@ describe('a tag policy per environment (tag-policy.yml, tag-policy-rollback.yml)
     await release(app, 'v1.2.4', { 'bot/main.go': 'package main\n\n// The bot, faster.\nfunc main() {}\n' });
     for (const service of services) {
       const repository = `${cluster}-${service}`;
-      await expectRunning(app, cluster, repository, repository, '1.2.4');
+      const digest = await expectRunning(app, cluster, repository, repository, '1.2.4');
+      // Each release is its own image (its revision label), so going back is a change to see.
+      expect(before[service]!.image).not.toContain(digest);
     }
     const approvals = world.approvals.length;
     const run = await app.run(
