@@ -9,7 +9,7 @@
  * Also: the checks' own time as the step logs it, and their sandbox calls per deploy (ECR, Logs, IAM) —
  * one per repository, log group, and role and service, however many services.
  *
- *   npx tsx bench/preflight.ts [--runs 7] [--sizes 1,5]
+ *   npx tsx bench/preflight.ts [--runs 9] [--sizes 1,5]
  *
  * Set SLIPWAY_DIST_DIR to measure a private build.
  */
@@ -19,7 +19,7 @@ import { runAction } from '../tests/helpers/action';
 import { startPreflightWorld } from '../tests/helpers/preflight';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, sizes: { type: 'string', default: '1,5' } },
+  options: { runs: { type: 'string', default: '9' }, sizes: { type: 'string', default: '1,5' } },
 });
 const runs = Number(values.runs);
 const sizes = values.sizes.split(',').map(Number);
