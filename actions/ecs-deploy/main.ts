@@ -1,18 +1,15 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import {
-  checkDeployFiles,
-  deploy,
-  deployFailure,
   deployOutputs,
   deploySummary,
-  PreviewRequest,
   previewOutputs,
   preflightClients,
   previewSummary,
   readEcsRequest,
 } from '@slipway/ecs';
+import { ecsDeploy } from '@slipway/flows';
 import { awsClient, onDemand } from '@slipway/kit';
-import { StepContext, StepReport, runAction } from '../common/lifecycle';
+import { runAction } from '../common/lifecycle';
 import { actionInputs, actionLogger, actionSecrets } from '../common/runtime';
 
 export function run(): Promise<void> {
@@ -21,38 +18,12 @@ export function run(): Promise<void> {
     finishesOnAbort: true,
     main: async ({ signal }) => {
       const step = readEcsRequest(actionInputs);
-      if (step.mode === 'preview') return runPreviewStep(step.preview, step.region, signal);
-      await checkDeployFiles(step.deploy);
-      const result = await deploy(step.deploy, contextFor(step.region, signal));
-      return {
-        outputs: deployOutputs(result),
-        summary: deploySummary(result),
-        failure: deployFailure(result),
-      };
+      const { result, failure } = await ecsDeploy(step, contextFor(step.region, signal));
+      return result.mode === 'deploy'
+        ? { outputs: deployOutputs(result.deploy), summary: deploySummary(result.deploy), failure }
+        : { outputs: previewOutputs(result.preview), summary: previewSummary(result.preview), failure };
     },
   });
-}
-
-async function runPreviewStep(
-  request: PreviewRequest,
-  region: string | undefined,
-  signal: StepContext['signal'],
-): Promise<StepReport> {
-  if (request.action === 'deploy') await checkDeployFiles(request.deploy);
-  // Previews alone manage load balancer rules: their code and ELB's client load only for them.
-  const { runPreview } = await import('@slipway/ecs');
-  const result = await runPreview(request, {
-    ...contextFor(region, signal),
-    elb: onDemand(
-      async () => (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client,
-      { region },
-    ),
-  });
-  return {
-    outputs: previewOutputs(result),
-    summary: previewSummary(result),
-    failure: result.action === 'deploy' ? deployFailure(result.deployment) : undefined,
-  };
 }
 
 /** ECS is called at once; the others only by the deploys that need them, so they load on first use. */
@@ -66,6 +37,11 @@ function contextFor(region: string | undefined, signal: AbortSignal) {
     codedeploy: onDemand(async () => (await import('@aws-sdk/client-codedeploy')).CodeDeployClient, {
       region,
     }),
+    // Previews alone manage load balancer rules.
+    elb: onDemand(
+      async () => (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client,
+      { region },
+    ),
     logger: actionLogger,
     preflight: preflightClients(region),
     // Registry logins read to find an image's commit are masked in the job's log like every secret.

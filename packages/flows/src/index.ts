@@ -19,3 +19,4 @@ export {
 } from './sync-prompts';
 export { validateDeploy } from './validate-deploy';
 export { buildPushEcr } from './build-push-ecr';
+export { type EcsDeployed, ecsDeploy } from './ecs-deploy';
