@@ -330,18 +330,18 @@ describe('pre-flight against the emulators and a registry', () => {
   });
 
   test('a check the endpoint cannot answer is unchecked, not failed', async () => {
-    const secret = await new SecretsManagerClient(at(moto.url)).send(
-      new CreateSecretCommand({ Name: 'pf-unchecked', SecretString: 'x' }),
+    await new SSMClient(at(moto.url)).send(
+      new PutParameterCommand({ Name: '/pf/unchecked', Value: 'x', Type: 'String' }),
     );
-    // The sandbox serves no Secrets Manager: its answer (UnknownOperationException) is no verdict on the secret.
+    // The sandbox serves no SSM: its answer (UnknownOperationException) is no verdict on the parameter.
     const checks = await preflight(
-      [target([`${registry.host}/pf/app:v1`], [secret.ARN!])],
-      clients({ secretsManager: async () => new SecretsManagerClient(at(sandbox.url)) }),
+      [target([`${registry.host}/pf/app:v1`], ['/pf/unchecked'])],
+      clients({ ssm: async () => new SSMClient(at(sandbox.url)) }),
     );
     const secretCheck = checks.find((c) => c.kind === 'secret')!;
     expect(secretCheck).toMatchObject({ status: 'unchecked' });
     expect(secretCheck.detail).toMatch(
-      /^secretsmanager:DescribeSecret failed \(HTTP 400\): UnknownOperationException — /,
+      /^ssm:GetParameters failed \(HTTP 400\): UnknownOperationException — /,
     );
     expect(checks.find((c) => c.kind === 'secret-access')).toMatchObject({
       status: 'failed',
