@@ -20,3 +20,5 @@ export {
 export { validateDeploy } from './validate-deploy';
 export { buildPushEcr } from './build-push-ecr';
 export { type EcsDeployed, ecsDeploy } from './ecs-deploy';
+export { type RunRevisions, type Selection, selectServicesFlow } from './select-services';
+export { type CommentPlace, previewComment } from './preview-comment';
