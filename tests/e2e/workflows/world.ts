@@ -27,6 +27,7 @@ import { parseDocument } from 'yaml';
 import { startBastion, type Bastion } from '../../helpers/sshd';
 import { startMoto, type MotoServer } from '../../helpers/moto';
 import { startPostgresPair, type PgPair } from '../../helpers/postgres';
+import { pushImages } from '../../helpers/ecs';
 import { waitUntil } from '../../helpers/ports';
 import { GitHubApi } from './github-api';
 
@@ -253,6 +254,11 @@ export async function startWorld(): Promise<World> {
   for (const container of Object.values(SERVICES)) {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: `deals/${container}` }));
   }
+  // The image the first revisions name exists, so a rollback to one passes pre-flight.
+  await pushImages(
+    sandbox.url,
+    Object.values(SERVICES).map((container) => `${REGISTRY}/deals/${container}:initial`),
+  );
   await waitUntil(
     async () => {
       for (const environment of ENVIRONMENTS) {
