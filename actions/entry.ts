@@ -1,6 +1,7 @@
 /**
- * The one bundle behind every action and the CLI. dist/<name>/index.js only calls `run(name)`, and each
- * program is loaded on demand, so a step parses the code it runs and the code it shares is shipped once.
+ * The one bundle behind every action. dist/<name>/index.js only calls `run(name)`, and each program is
+ * loaded on demand, so a step parses the code it runs and the code it shares is shipped once. The CLI is
+ * not here: every runner downloads dist/, so the CLI is bundled into its npm package when that is packed.
  */
 const programs: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'build-push-ecr': () => import('./build-push-ecr/main'),
@@ -10,7 +11,6 @@ const programs: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'select-services': () => import('./select-services/main'),
   'sync-prompts': () => import('./sync-prompts/main'),
   'validate-deploy': () => import('./validate-deploy/main'),
-  cli: () => import('@slipway/cli/src/entry'),
 };
 
 export const names = Object.keys(programs);

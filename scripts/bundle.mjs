@@ -1,6 +1,7 @@
-// Bundles every action and the CLI in one ncc pass: actions/entry.ts becomes dist/slipway/, an entry
-// file and one chunk per program or shared part, loaded on demand. dist/<name>/index.js is a one-line
-// entry per action (and dist/cli/index.js for the CLI) that runs its program from that bundle.
+// Bundles every action in one ncc pass: actions/entry.ts becomes dist/slipway/, an entry file and one
+// chunk per program or shared part, loaded on demand. dist/<name>/index.js is a one-line entry per action
+// that runs its program from that bundle. The CLI is bundled with `bundle` below by its package's prepack
+// (packages/cli/scripts/pack.mjs), not into dist/, which every runner downloads.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,12 +64,9 @@ export async function bundle(entry, { externals = {} } = {}) {
 }
 
 async function main() {
-  const programs = [
-    ...readdirSync('actions')
-      .filter((name) => existsSync(join('actions', name, 'action.yml')))
-      .sort(),
-    'cli',
-  ];
+  const programs = readdirSync('actions')
+    .filter((name) => existsSync(join('actions', name, 'action.yml')))
+    .sort();
   const files = await bundle(join(process.cwd(), 'actions', 'entry.ts'), {
     externals: Object.fromEntries(Object.keys(onDemand).map((name) => [name, `./${name}.js`])),
   }).catch((error) => {

@@ -1,8 +1,10 @@
 /**
- * The slipway CLI as a user gets it: `npm pack` of packages/cli (carrying the bundles of dist/, or of
- * SLIPWAY_DIST_DIR), installed into an empty directory with no Slipway checkout, run on Node 24.
+ * The slipway CLI as a user gets it: `npm pack` of packages/cli (the actions' bundles of dist/, or of
+ * SLIPWAY_DIST_DIR, and the CLI bundled as it is packed), installed into an empty directory with no
+ * Slipway checkout, run on Node 24.
  */
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +41,8 @@ beforeAll(async () => {
   const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
   await run('npm', ['install', '--offline', join(dir, filename)], { cwd: dir, env: npmEnv });
   bin = join(dir, 'node_modules', '@slipway', 'cli', 'bin', 'slipway.js');
-}, 120_000);
+  // Packing bundles the CLI (one ncc pass); the bound only stops a hung build on a busy machine.
+}, 600_000);
 afterAll(async () => {
   await sandbox?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -56,6 +59,8 @@ function slipway(args: string[], env: Record<string, string> = {}) {
 }
 
 test('the tarball installs into an empty directory and runs from there, bundles and specs inside', async () => {
+  // The CLI's bundle is made when its package is packed: dist/, which every runner downloads, has none.
+  expect(existsSync(join(distDir(), 'cli'))).toBe(false);
   expect(await realpath(bin)).toBe(join(await realpath(dir), 'node_modules/@slipway/cli/bin/slipway.js'));
   const version = await slipway(['--version']);
   const { version: packaged } = JSON.parse(
