@@ -69,6 +69,11 @@ test('the tarball installs into an empty directory and runs from there, bundles 
   expect(version).toEqual({ code: 0, stdout: `slipway ${packaged}\n`, stderr: '' });
   const help = await slipway(['validate-deploy', '--help']);
   expect(help.stdout).toContain('--urls (repeatable)');
+  // The licences of every chunk's packages (ncc alone keeps the last chunk's): marked is in the entry
+  // chunk, the sandbox in one loaded on demand.
+  const licences = await readFile(join(dir, 'node_modules/@slipway/cli/dist/cli/licenses.txt'), 'utf8');
+  expect(licences).toMatch(/^marked\nMIT\n/m);
+  expect(licences).toMatch(/^@slipway\/sandbox$/m);
 });
 
 test('ecs-deploy: progress, outputs, the summary rendered for the terminal or as Markdown to a file', async () => {
