@@ -1,9 +1,0 @@
-"use strict";exports.id=195,exports.ids=[195],exports.modules={5195:(e,t,s)=>{s.r(t),s.d(t,{CLI_USAGE:()=>n,exportLine:()=>u,parseSandboxArgs:()=>i,sandboxEnv:()=>d});var r=s(7975);let n=`Usage: npm run sandbox -- [options]
-
-  --port <n>         port on 127.0.0.1 (default: a free port)
-  --speed <n>        simulated seconds per real second (default 1)
-  --tick-ms <n>      real milliseconds between simulation steps (default 20)
-  --region <name>    region in ARNs (default us-east-1)
-  --account-id <id>  12-digit account id in ARNs (default 123456789012)
-  --cluster <name>   cluster that exists from the start; repeatable (default: default)
-  --seed <n>         seed for faults and generated ids (default 1)`;function i(e){let{values:t}=(0,r.parseArgs)({args:e,strict:!0,options:{port:{type:"string"},speed:{type:"string"},"tick-ms":{type:"string"},region:{type:"string"},"account-id":{type:"string"},cluster:{type:"string",multiple:!0},seed:{type:"string"}}});return{port:o("--port",t.port),speed:o("--speed",t.speed),tickMs:o("--tick-ms",t["tick-ms"]),region:t.region,accountId:t["account-id"],clusters:t.cluster,seed:o("--seed",t.seed)}}function o(e,t){if(void 0===t)return;let s=Number(t);if(""===t.trim()||!Number.isFinite(s))throw Error(`${e} must be a number, got "${t}"`);return s}function d(e,t){return{AWS_ENDPOINT_URL_ECS:e,AWS_ENDPOINT_URL_ECR:e,AWS_ENDPOINT_URL_CLOUDWATCH_LOGS:e,AWS_ENDPOINT_URL_CODEDEPLOY:e,AWS_REGION:t,AWS_DEFAULT_REGION:t,AWS_ACCESS_KEY_ID:"test",AWS_SECRET_ACCESS_KEY:"test"}}function u(e,t){return`export ${Object.entries(d(e,t)).map(([e,t])=>`${e}=${t}`).join(" ")}`}}};
