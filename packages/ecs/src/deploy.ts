@@ -275,8 +275,6 @@ async function planPhase(
   context: DeployContext,
 ): Promise<{ plans: Plan[]; deployPlan: DeployPlan }> {
   const services = await findServices(context.ecs, request.cluster, request.services);
-  // The checks' SDK modules load while the task definitions are read.
-  if (preflightMode(request, context) !== 'off') context.preflight?.prefetch?.();
   checkOneDeploymentGroup(services, request);
   const plans = await Promise.all(services.map((service) => planService(service, request, context)));
   await checkOrdering(

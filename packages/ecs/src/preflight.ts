@@ -67,8 +67,6 @@ export interface PreflightClients {
   iam(): Promise<IAMClient>;
   /** Registry manifests outside ECR are looked up over HTTP (default: global fetch). */
   fetch?: typeof fetch;
-  /** Starts loading the SDK modules the checks use, so that they load while the deploy waits on ECS. */
-  prefetch?(): void;
 }
 
 /** Clients made on first use, one per region: a deploy whose definitions name no secret loads no SSM. */
@@ -83,17 +81,6 @@ export function preflightClients(region: string | undefined): PreflightClients {
   };
   return {
     region: home,
-    prefetch: () => {
-      for (const load of [
-        () => import('@aws-sdk/client-ecr'),
-        () => import('@aws-sdk/client-cloudwatch-logs'),
-        () => import('@aws-sdk/client-secrets-manager'),
-        () => import('@aws-sdk/client-ssm'),
-        () => import('@aws-sdk/client-ec2'),
-        () => import('@aws-sdk/client-iam'),
-      ])
-        load().catch(() => undefined);
-    },
     ecr: perRegion((r) =>
       onDemand(async () => (await import('@aws-sdk/client-ecr')).ECRClient, { region: r }),
     ),
