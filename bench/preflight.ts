@@ -4,8 +4,10 @@
  * new image tag (a new revision and an UpdateService), with `wait: false` so the step ends once the
  * deployments started: the difference of the medians is the checks' cost. Every check has something to
  * check: an ECR image (sandbox), a Secrets Manager secret and an SSM parameter (moto), an awslogs log
- * group (sandbox), the Fargate size, a load balancer target, a subnet and a security group (moto), and the
- * execution role's right to read the secret and the parameter (the sandbox's IAM policy simulator).
+ * group (sandbox), the Fargate size, a load balancer target, and the execution role's right to read the
+ * secret and the parameter (the sandbox's IAM policy simulator). The services' subnet and security group
+ * pass from their running tasks, as on a live Fargate service; looking them up (moto's EC2, for a service
+ * running no task) is what tests/e2e/ecs-deploy-preflight.test.ts covers.
  * Also: the checks' own time as the step logs it, and their sandbox calls per deploy (ECR, Logs, IAM) —
  * one per repository, log group, and role and service, however many services.
  *

@@ -19,7 +19,8 @@ let workspace: string;
 const app = (tag: string) => world.image(tag);
 const definition = (family: string, overrides?: Partial<RegisterTaskDefinitionCommandInput>) =>
   world.definition(family, overrides);
-const service = (name: string, subnets?: string[]) => world.service(name, { subnets });
+const service = (name: string, subnets?: string[], desiredCount?: number) =>
+  world.service(name, { subnets, desiredCount });
 
 const deploy = (inputs: Record<string, string>) =>
   runAction(
@@ -177,8 +178,8 @@ describe('a failed check stops the deploy: its code, and nothing registered or u
     expect((await describeService(world.ecs, CLUSTER, name))?.taskDefinition).toBe(before);
   });
 
-  test('network → SLW-ECS-027 (a subnet the account does not have)', async () => {
-    const before = await service('pf-network', ['subnet-0000000000000dead']);
+  test('network → SLW-ECS-027 (a subnet the account does not have, on a service running no task)', async () => {
+    const before = await service('pf-network', ['subnet-0000000000000dead'], 0);
     const run = await deploy({ services: 'pf-network', images: `app=${app('v2')}` });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe('BLOCKED');

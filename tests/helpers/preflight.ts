@@ -47,7 +47,7 @@ export interface PreflightWorld {
     overrides?: Partial<RegisterTaskDefinitionCommandInput>,
   ): RegisterTaskDefinitionCommandInput;
   /** A Fargate service behind a target group (app:8000) in the world's subnet; returns its revision's ARN. */
-  service(name: string, options?: { subnets?: string[] }): Promise<string>;
+  service(name: string, options?: { subnets?: string[]; desiredCount?: number }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -144,7 +144,7 @@ export async function startPreflightWorld(options: {
       ],
       ...overrides,
     }),
-    async service(name, { subnets = [subnet] } = {}) {
+    async service(name, { subnets = [subnet], desiredCount = 1 } = {}) {
       const registered = await ecs.send(new RegisterTaskDefinitionCommand(world.definition(name)));
       const arn = registered.taskDefinition!.taskDefinitionArn!;
       await ecs.send(
@@ -152,7 +152,7 @@ export async function startPreflightWorld(options: {
           cluster: options.cluster,
           serviceName: name,
           taskDefinition: arn,
-          desiredCount: 1,
+          desiredCount,
           launchType: 'FARGATE',
           networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: [securityGroup] } },
           loadBalancers: [

@@ -699,14 +699,47 @@ async function checkLogGroups(targets: Named[], clients: PreflightClients): Prom
 
 // ---- subnets and security groups ----------------------------------------------------------------------
 
-async function checkNetwork(targets: Named[], clients: PreflightClients): Promise<PreflightCheck[]> {
+/**
+ * A deploy never changes a service's network configuration, and AWS keeps a subnet or security group while a
+ * task's network interface uses it: so only the configuration of a service with no running task is looked up,
+ * which spares a Fargate deploy the load of EC2's client (about 300 ms).
+ */
+export async function checkNetwork(targets: Named[], clients: PreflightClients): Promise<PreflightCheck[]> {
   const uses = targets.flatMap((t) => {
     const vpc = t.service.networkConfiguration?.awsvpcConfiguration;
+    const running = t.service.runningCount ?? 0;
     return [
-      ...(vpc?.subnets ?? []).map((id) => ({ service: t.name, id, what: 'subnet' as const })),
-      ...(vpc?.securityGroups ?? []).map((id) => ({ service: t.name, id, what: 'security group' as const })),
+      ...(vpc?.subnets ?? []).map((id) => ({ service: t.name, id, what: 'subnet' as const, running })),
+      ...(vpc?.securityGroups ?? []).map((id) => ({
+        service: t.name,
+        id,
+        what: 'security group' as const,
+        running,
+      })),
     ];
   });
+  const inUse = uses
+    .filter((u) => u.running > 0)
+    .map((u): PreflightCheck => ({
+      kind: 'network',
+      service: u.service,
+      resource: u.id,
+      status: 'passed',
+      detail: `in use by the service's ${u.running} running task${u.running === 1 ? '' : 's'}`,
+    }));
+  return [
+    ...inUse,
+    ...(await lookUpNetwork(
+      uses.filter((u) => u.running === 0),
+      clients,
+    )),
+  ];
+}
+
+async function lookUpNetwork(
+  uses: { service: string; id: string; what: 'subnet' | 'security group' }[],
+  clients: PreflightClients,
+): Promise<PreflightCheck[]> {
   if (!uses.length) return [];
   const subnets = [...new Set(uses.filter((u) => u.what === 'subnet').map((u) => u.id))];
   const groups = [...new Set(uses.filter((u) => u.what === 'security group').map((u) => u.id))];

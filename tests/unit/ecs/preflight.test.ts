@@ -4,12 +4,14 @@ import {
   PREVENTED_CAUSE,
   checkFargateSize,
   checkLoadBalancers,
+  checkNetwork,
   parseImageRef,
   secretSource,
   type Named,
   type PreflightCheck,
 } from '@slipway/ecs/src/preflight';
 import { Summary } from '@slipway/kit';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 
 describe('Fargate sizes', () => {
   test.each([
@@ -148,6 +150,42 @@ describe('checks on the definition itself', () => {
     expect(checkLoadBalancers(target({}, lb('web', 8000)))[0]?.detail).toBe(
       'the new definition has no container "web" (it has app)',
     );
+  });
+});
+
+describe('the network configuration', () => {
+  const vpc = { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] } };
+  const asked: string[] = [];
+  const clients = {
+    region: 'us-east-1',
+    ec2: async () =>
+      ({
+        send: async (command: { constructor: { name: string }; input: unknown }) => {
+          asked.push(command.constructor.name);
+          return command.constructor.name === 'DescribeSubnetsCommand'
+            ? { Subnets: [] }
+            : { SecurityGroups: [{ GroupId: 'sg-1' }] };
+        },
+      }) as unknown as EC2Client,
+  } as unknown as Parameters<typeof checkNetwork>[1];
+  beforeEach(() => asked.splice(0));
+
+  test('a service whose tasks run is not looked up: its tasks hold the subnets and groups', async () => {
+    const checks = await checkNetwork([target({}, { networkConfiguration: vpc, runningCount: 2 })], clients);
+    expect(asked).toEqual([]);
+    expect(checks.map((c) => [c.resource, c.status, c.detail])).toEqual([
+      ['subnet-1', 'passed', "in use by the service's 2 running tasks"],
+      ['sg-1', 'passed', "in use by the service's 2 running tasks"],
+    ]);
+  });
+
+  test('a service running no task has its subnets and groups looked up', async () => {
+    const checks = await checkNetwork([target({}, { networkConfiguration: vpc, runningCount: 0 })], clients);
+    expect(asked.sort()).toEqual(['DescribeSecurityGroupsCommand', 'DescribeSubnetsCommand']);
+    expect(checks.map((c) => [c.resource, c.status])).toEqual([
+      ['subnet-1', 'failed'],
+      ['sg-1', 'passed'],
+    ]);
   });
 });
 
