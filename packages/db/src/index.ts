@@ -1,14 +1,20 @@
-export * from './codes';
-export * from './connection';
-export * from './identifiers';
-export * from './init';
-export * from './inputs';
+export { DB } from './codes';
+export {
+  connectionUrl,
+  type CredentialSources,
+  type DbTarget,
+  pgEnv,
+  secretForms,
+  targetFromUrl,
+  waitForDatabase,
+} from './connection';
+export { quoteIdentifier } from './identifiers';
+export { initDatabase, initLockKey, type InitOptions, MAINTENANCE_DATABASE, refuseUnsafeReset } from './init';
 export { migrationLockKey } from './lock';
-export * from './migration-runner';
-export * from './migration-files';
-export * from './prompt-files';
-export * from './sync';
-export * from './sync-result';
-export * from './sync-inputs';
-export * from './sync-plan';
-export * from './sync-report';
+export { naturalCompare, readMigrations, runsInTransaction } from './migration-files';
+export { migrate, type MigrateOptions, MigrationError } from './migration-runner';
+export { readPromptFiles } from './prompt-files';
+export { readSyncRequest, syncInputs, type SyncRequest } from './sync-inputs';
+export { syncOutputs, syncSummary } from './sync-report';
+export { SyncNeedsForceError, type SyncResult } from './sync-result';
+export { SYNC_LOCK_KEY, type SyncOptions, syncPrompts } from './sync';
