@@ -17,6 +17,8 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { done, notYet, waitUntil } from '@slipway/kit';
 import { runAction } from '../tests/helpers/action';
 import { startPreflightWorld } from '../tests/helpers/preflight';
 
@@ -33,6 +35,23 @@ const median = (xs: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** The services' first deployments complete (healthy tasks) before any deploy is timed, as a live service's have. */
+async function untilSteady(ecs: ECSClient, names: string[]): Promise<void> {
+  const waited = await waitUntil(
+    async () => {
+      const { services = [] } = await ecs.send(
+        new DescribeServicesCommand({ cluster: CLUSTER, services: names }),
+      );
+      const idle = services
+        .filter((s) => s.deployments?.length !== 1 || s.deployments[0]?.rolloutState !== 'COMPLETED')
+        .map((s) => s.serviceName!);
+      return idle.length ? notYet(idle) : done(undefined);
+    },
+    { deadline: Date.now() + 60_000, backoff: () => 200 },
+  );
+  if (waited.kind !== 'done') throw new Error(`services not steady after 60 s: ${JSON.stringify(waited)}`);
+}
+
 async function main() {
   const tags = Array.from({ length: 2 * runs + 1 }, (_, i) => `v${i}`);
   const world = await startPreflightWorld({ cluster: CLUSTER, tags, speed: 20 });
@@ -41,6 +60,7 @@ async function main() {
     for (const size of sizes) {
       const names = Array.from({ length: size }, (_, i) => `bench-${size}-${i}`);
       for (const name of names) await world.service(name);
+      await untilSteady(world.ecs, names);
       const samples = { off: [] as number[], enforce: [] as number[], checks: [] as number[] };
       // The checks' calls: an enforce run's beyond the off run's before it (other steps call ECR too).
       const calls: Record<'off' | 'enforce', Record<string, number>> = { off: {}, enforce: {} };
