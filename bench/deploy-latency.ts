@@ -27,7 +27,13 @@ import {
   CreateDeploymentGroupCommand,
 } from '@aws-sdk/client-codedeploy';
 import { DeploymentConfiguration, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { createStableService, ecsClient, REGISTRY, testTaskDefinition } from '../tests/helpers/ecs';
+import {
+  createStableService,
+  ecsClient,
+  pushImages,
+  REGISTRY,
+  testTaskDefinition,
+} from '../tests/helpers/ecs';
 import { awsChildEnv } from '../tests/helpers/env';
 
 const { values } = parseArgs({
@@ -353,6 +359,11 @@ const median = (xs: number[]) => {
 
 async function main() {
   const sandbox = await startSandbox({ speed: Number(values.speed), clusters: [CLUSTER], timing: TIMING });
+  // Built and pushed, as a pipeline's images are: ecs-deploy's pre-flight checks that they exist.
+  await pushImages(
+    sandbox.url,
+    cases.map((c) => c.image),
+  );
   const sizes = values.sizes.split(',').map(Number);
   const rows: string[][] = [];
   try {
