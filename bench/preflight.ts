@@ -7,7 +7,7 @@
  * group (sandbox), the Fargate size, a load balancer target, and the execution role's right to read the
  * secret and the parameter (the sandbox's IAM policy simulator). The services' subnet and security group
  * pass from their running tasks, as on a live Fargate service; looking them up (moto's EC2, for a service
- * running no task) is what tests/e2e/ecs-deploy-preflight.test.ts covers.
+ * running no task) is what tests/e2e/ecs-deploy/preflight.test.ts covers.
  * Also: the checks' own time as the step logs it, and their sandbox calls per deploy (ECR, Logs, IAM) —
  * one per repository, log group, and role and service, however many services.
  *

@@ -1,7 +1,7 @@
 // Writes docs/reference/<action>.md for every actions/<action>/action.yml, docs/reference/workflows/<name>.md
 // for every reusable workflow in .github/workflows (on: workflow_call), and docs/reference/README.md
 // listing them. Run `node scripts/reference.mjs` after changing an action.yml or a reusable workflow;
-// tests/unit/docs-reference.test.ts renders the pages again in memory and fails when a committed one differs.
+// tests/unit/docs/reference.test.ts renders the pages again in memory and fails when a committed one differs.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as prettier from 'prettier/standalone';

@@ -47,7 +47,7 @@ const codeDeployName = pattern(
   'is not a CodeDeploy name',
 );
 
-/** ecs-deploy's inputs, as action.yml declares them (tests/unit/actions/contract.test.ts holds them to it). */
+/** ecs-deploy's inputs, as action.yml declares them (tests/unit/actions/action-yml.test.ts holds them to it). */
 export const deployInputs = {
   cluster: input.value(ecsCluster, { required: true }),
   services: input.list({ required: true, item: ecsService, unique: true }),

@@ -126,7 +126,7 @@ function deployCaller(example: string, health: Record<Environment, string>, bast
 
 /**
  * docs/examples' preview caller without its load balancer: pr-<N>.<preview-domain> needs DNS and TLS this
- * machine does not have, so the preview is validated on ECS's terms (listener rules: ecs-deploy-preview e2e).
+ * machine does not have, so the preview is validated on ECS's terms (listener rules: tests/e2e/ecs-deploy/preview.test.ts).
  */
 function previewCaller(example: string): string {
   const document = parseDocument(example);

@@ -1,38 +1,83 @@
-import { applicationName, readMigrationRequest } from '@slipway/flows';
+import { ed25519KeyPair, readTunnelSettings } from '@slipway/tunnel';
 
-const source =
-  (inputs: Record<string, string>) =>
-  (name: string): string =>
-    inputs[name] ?? '';
+const FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
+const from = (inputs: Record<string, string>) => (name: string) => inputs[name];
 
-test('bastion-tag has no default, so an SSH endpoint with its own key can stand for the bastion', () => {
-  const request = readMigrationRequest(source({ command: 'true', region: 'eu-west-1' }), '/w', {});
-  expect(request.bastion).toEqual({ instanceId: undefined, tag: undefined });
-});
-
-test('the run that migrates is read from GITHUB_REPOSITORY and GITHUB_RUN_ID', () => {
-  const request = readMigrationRequest(source({ command: 'true', region: 'eu-west-1' }), '/w', {
-    GITHUB_REPOSITORY: 'octo/deals',
-    GITHUB_RUN_ID: '987',
+describe('readTunnelSettings', () => {
+  test('nothing given: Session Manager to a bastion found later, ec2-user, 30 s to be ready', () => {
+    expect(readTunnelSettings(from({}))).toEqual({
+      mode: 'ssm',
+      bastion: { instanceId: undefined, tag: undefined },
+      ssh: { endpoint: undefined, user: 'ec2-user', privateKey: undefined, hostKeys: undefined },
+      readyTimeoutMs: 30_000,
+      region: undefined,
+    });
   });
-  expect(request.run).toEqual({ repository: 'octo/deals', runId: '987' });
-});
 
-describe('the application name a lock holder is known by', () => {
-  test('names the repository and the run', () => {
-    expect(applicationName('migrate', { repository: 'octo/deals', runId: '987' })).toBe(
-      'slipway-migrate octo/deals run 987',
+  test('ssh mode reads the endpoint (port 22 unless given), the key, the pinned host key and the timeout', () => {
+    const key = ed25519KeyPair().private.trim();
+    const settings = readTunnelSettings(
+      from({
+        mode: 'ssh',
+        'bastion-tag': 'Role=bastion',
+        'ssh-endpoint': 'bastion.internal',
+        'ssh-user': 'ubuntu',
+        'ssh-private-key': key,
+        'ssh-host-key': FINGERPRINT,
+        'tunnel-timeout': '90',
+        region: 'eu-west-1',
+      }),
+    );
+    expect(settings).toEqual({
+      mode: 'ssh',
+      bastion: { instanceId: undefined, tag: 'Role=bastion' },
+      ssh: {
+        endpoint: { host: 'bastion.internal', port: 22 },
+        user: 'ubuntu',
+        privateKey: key,
+        hostKeys: [{ fingerprint: FINGERPRINT }],
+      },
+      readyTimeoutMs: 90_000,
+      region: 'eu-west-1',
+    });
+    expect(
+      readTunnelSettings(from({ mode: 'ssh', 'ssh-endpoint': '10.0.1.5:2222', 'ssh-host-key': FINGERPRINT }))
+        .ssh.endpoint,
+    ).toEqual({ host: '10.0.1.5', port: 2222 });
+  });
+
+  test('ssh mode without a pinned host key is refused', () => {
+    expect(() => readTunnelSettings(from({ mode: 'ssh' }))).toThrow(
+      expect.objectContaining({
+        code: 'SLW-TUN-004',
+        message: expect.stringContaining('"ssh-host-key" is required'),
+      }),
     );
   });
 
-  test('leaves out what the environment does not say', () => {
-    expect(applicationName('migrate', {})).toBe('slipway-migrate');
-    expect(applicationName('init', { runId: '5' })).toBe('slipway-init run 5');
+  test.each([
+    ['ssh-endpoint', 'bastion.internal'],
+    ['ssh-host-key', FINGERPRINT],
+  ])('an SSH-only input (%s) in ssm mode is refused, naming the mode input it needs', (name, value) => {
+    expect(() => readTunnelSettings(from({ [name]: value }))).toThrow(
+      expect.objectContaining({
+        code: 'SLW-KIT-004',
+        message: expect.stringContaining(`"${name}" does nothing`),
+      }),
+    );
+    expect(() => readTunnelSettings(from({ [name]: value }), 'tunnel-mode')).toThrow(
+      expect.objectContaining({ remedy: expect.stringContaining('"tunnel-mode: ssh"') }),
+    );
   });
 
-  test('fits Postgres’s 63 bytes by cutting the repository, never the run id', () => {
-    const name = applicationName('migrate', { repository: `octo/${'x'.repeat(80)}`, runId: '12345678901' });
-    expect(name.length).toBeLessThanOrEqual(63);
-    expect(name).toMatch(/^slipway-migrate x+ run 12345678901$/);
+  test.each<[string, Record<string, string>, RegExp]>([
+    ['an unknown mode', { mode: 'vpn' }, /Input "mode"/],
+    ['a timeout over an hour', { 'tunnel-timeout': '3601' }, /Input "tunnel-timeout"/],
+    ['an instance id that is not one', { 'bastion-instance-id': 'bastion-1' }, /Input "bastion-instance-id"/],
+    ['a user name with a space', { 'ssh-user': 'ec2 user' }, /Input "ssh-user"/],
+  ])('%s is refused with SLW-KIT-001 naming the input', (_name, inputs, message) => {
+    expect(() => readTunnelSettings(from(inputs))).toThrow(
+      expect.objectContaining({ code: 'SLW-KIT-001', message: expect.stringMatching(message) }),
+    );
   });
 });
