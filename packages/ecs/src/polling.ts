@@ -49,11 +49,12 @@ export interface PollSchedule {
 
 /**
  * Quick after the start and whenever a verdict comes near, backing off to the cap; slow while every
- * deployment is still starting its tasks. About 15 DescribeServices a minute for a one-minute rollout.
+ * deployment is still starting its tasks. About 15 DescribeServices a minute for a one-minute rollout, and
+ * under 20 while tasks keep crashing one failure short of the breaker (bench/deploy-latency).
  */
 export const defaultSchedule: PollSchedule = {
   firstMs: 1000,
-  quickMs: 1000,
+  quickMs: 1250,
   growth: 1.4,
   capMs: 3000,
   idleMs: 12_000,

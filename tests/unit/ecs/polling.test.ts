@@ -13,13 +13,13 @@ function intervals(from: Pacing, steps: Parameters<typeof nextInterval>[2][]): n
 
 test('while every deployment is still starting its tasks, the wait doubles up to the idle interval', () => {
   expect(intervals({ intervalMs: defaultSchedule.firstMs }, [idle, idle, idle, idle, idle])).toEqual([
-    2000, 4000, 8000, 12_000, 12_000,
+    2500, 5000, 10_000, 12_000, 12_000,
   ]);
 });
 
 test('a verdict coming near brings the wait back to quick, then it grows to the cap', () => {
   expect(intervals({ intervalMs: 12_000, pace: 'idle' }, [near, near, near, near, near])).toEqual([
-    1000, 1400, 1960, 2744, 3000,
+    1250, 1750, 2450, 3000, 3000,
   ]);
 });
 

@@ -254,14 +254,14 @@ describe('trackRollouts', () => {
     expect(outcomes.get('web')?.verdict).toBe('SUCCEEDED');
     expect(clock.slept).toEqual([
       1000, // after the update: nothing known yet
-      2000, // tasks pending: nothing can change, so the wait doubles towards 12 s
-      4000,
-      8000,
-      1000, // all running: a verdict is near
-      1400,
-      1960,
-      1000, // the old tasks started draining: near and moving
-      1400,
+      2500, // tasks pending: nothing can change, so the wait doubles (from the quick interval) towards 12 s
+      5000,
+      10_000,
+      1250, // all running: a verdict is near
+      1750,
+      2450,
+      1250, // the old tasks started draining: near and moving
+      1750,
     ]);
   });
 
