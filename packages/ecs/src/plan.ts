@@ -99,6 +99,21 @@ const statusIcons: Record<PreflightCheck['status'], string> = {
   unchecked: '⚠️ not checked',
 };
 
+/**
+ * A step output reaches the next step's inputs as an environment variable, which Linux caps at 128 KiB:
+ * 40,000 characters fit however many bytes each takes, and a pull request comment holds them too.
+ */
+export const PLAN_OUTPUT_LIMIT = 40_000;
+const CUT = '\n\n_…the plan is longer than an output carries; the whole plan is in the job summary._';
+
+/** The plan as Markdown for the `plan` output: whole when it fits, else cut with a line saying so. */
+export function planMarkdown(plan: DeployPlan): string {
+  const markdown = appendPlan(new Summary(), plan, 'Plan of the ECS deploy').toMarkdown();
+  return markdown.length <= PLAN_OUTPUT_LIMIT
+    ? markdown
+    : `${markdown.slice(0, PLAN_OUTPUT_LIMIT - CUT.length)}${CUT}`;
+}
+
 /** The plan as the job summary opens with it: per service, settings, diff and images; then pre-flight. */
 export function appendPlan(summary: Summary, plan: DeployPlan, heading = 'Plan'): Summary {
   summary.heading(heading, 3);

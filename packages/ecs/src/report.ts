@@ -3,7 +3,7 @@ import { DeployResult, ServiceResult, errorCodeFor, failedStatuses } from './dep
 import { Diagnosis } from './diagnose';
 import { ServiceDeploymentFacts } from './service-deployments';
 import { oneOffFailure } from './one-off';
-import { appendPlan, preflightFailure } from './plan';
+import { appendPlan, planMarkdown, preflightFailure } from './plan';
 import { PreviewResult } from './preview';
 import { revisionOf } from './taskdef';
 import { ECS } from './codes';
@@ -37,7 +37,7 @@ export function deployOutputs(result: DeployResult): Record<string, string> {
     ),
     'task-arn': result.oneOffTask?.taskArn ?? '',
     'task-exit-code': result.oneOffTask?.exitCode === undefined ? '' : String(result.oneOffTask.exitCode),
-    plan: result.plan ? appendPlan(new Summary(), result.plan, 'Plan of the ECS deploy').toMarkdown() : '',
+    plan: result.plan ? planMarkdown(result.plan) : '',
   };
 }
 
