@@ -87,6 +87,7 @@ export function judge(service: Service, tracked: TrackedDeployment): Judgement {
       return judgeRollback(
         reason,
         primary && primary.id !== tracked.deploymentId ? primary : undefined,
+        deployments,
         tracked,
       );
     }
@@ -110,10 +111,16 @@ export function judge(service: Service, tracked: TrackedDeployment): Judgement {
       return { verdict: 'FAILED', reason: `${ours.failedTasks} tasks failed to start (limit ${limit})` };
     }
   }
-  // The old tasks' count too, so the log (and the schedule) see them drain.
-  const older = deployments.filter((d) => d !== ours).reduce((sum, d) => sum + (d.runningCount ?? 0), 0);
-  const draining = older > 0 ? `; ${older} old task(s) running` : '';
-  return { reason: `${counts(ours)}${draining}`, pace: paceOf(ours, limit) };
+  return { reason: `${counts(ours)}${draining(deployments, ours)}`, pace: paceOf(ours, limit) };
+}
+
+/**
+ * The other deployments' running tasks, so the log (and the schedule) see them drain: ECS completes a
+ * deployment only once they have stopped, so their stopping is the news that a verdict is due.
+ */
+function draining(deployments: Deployment[], current: Deployment, whose = 'old task(s)'): string {
+  const others = deployments.filter((d) => d !== current).reduce((sum, d) => sum + (d.runningCount ?? 0), 0);
+  return others > 0 ? `; ${others} ${whose} running` : '';
 }
 
 /**
@@ -124,6 +131,7 @@ export function judge(service: Service, tracked: TrackedDeployment): Judgement {
 function judgeRollback(
   failure: string,
   rollback: Deployment | undefined,
+  deployments: Deployment[],
   tracked: TrackedDeployment,
 ): Judgement {
   const to = revision(rollback?.taskDefinition ?? tracked.previousTaskDefinitionArn);
@@ -140,7 +148,7 @@ function judgeRollback(
     };
   }
   return {
-    reason: `ECS rolling back to ${to}: ${counts(rollback)}`,
+    reason: `ECS rolling back to ${to}: ${counts(rollback)}${draining(deployments, rollback, 'task(s) of the failed revision')}`,
     pace: paceOf(rollback, failureThreshold(rollback.desiredCount ?? 0)),
     alert,
   };

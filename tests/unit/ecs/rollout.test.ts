@@ -134,6 +134,26 @@ describe('judge', () => {
       alert:
         "tasks failed to start. ECS's circuit breaker failed the deployment and is rolling back to web:1; following the rollback.",
     });
+    // The failed revision's tasks stopping is what ECS waits for to complete the rollback: the progress
+    // moves with them, so the schedule turns quick when they stop.
+    const draining = service(
+      [
+        ours({ rolloutState: 'FAILED', status: 'ACTIVE', runningCount: 2 }),
+        old({
+          status: 'PRIMARY',
+          id: 'ecs-svc/3',
+          rolloutState: 'IN_PROGRESS',
+          runningCount: 2,
+          pendingCount: 0,
+        }),
+      ],
+      withRollback,
+    );
+    expect(judge(draining, tracked)).toMatchObject({
+      reason:
+        'ECS rolling back to web:1: 2/2 running, 0 pending, 0 failed; 2 task(s) of the failed revision running',
+      pace: 'near',
+    });
     expect(judge(rolling, { ...tracked, waitForRollback: false })).toMatchObject({
       verdict: 'ROLLED_BACK',
       reason: expect.stringMatching(/rolling back to .*web:1 \(not waited for\)/),
